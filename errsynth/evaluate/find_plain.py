@@ -1,0 +1,164 @@
+"""Find calculator annotations (``<<48/2=24>>``) and prose equations (``12 x 4 = 48``)."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from .core import parse
+from .errors import EvalError
+from .found import FoundEquation
+from .nodes import NEG, NUM, PCT, POS
+
+# Without "<"/">" inside, so a text of a million "<<" is scanned in linear time; an
+# oversized annotation is still found, and the evaluator refuses it as too_long.
+ANNOTATION = re.compile(r"<<([^<>\n]*)>>")
+
+# Numbers with a leading zero ("0900", clock times) are not read as numbers.
+_NUM = r"(?:[1-9][0-9]{0,2}(?:,[0-9]{3}){1,6}(?![0-9])|0|[1-9][0-9]{0,30})(?:\.[0-9]{1,30})?|\.[0-9]{1,30}"
+_OPERAND = rf"(?:\$\s?)?(?:{_NUM})(?:[ \t]?%)?"
+# "x" multiplies only between an operand and a number/bracket: "12 x 4", "3x(2)";
+# an en dash is a minus only with spaces around it ("$40 – $4"), not in "3–5".
+_OP = (
+    r"(?:\*\*|[-+*/×÷·^−]|(?<=\s)–(?=\s)"
+    r"|(?<=[0-9\s)%])[xX](?=[ \t]{0,3}[0-9$(.]))"
+)
+_GAP = r"[ \t]{0,3}"
+# Every repetition is bounded, so each start position costs a bounded amount of work.
+_TERM = rf"(?:\(\s?){{0,8}}(?:[-−]\s?)?{_OPERAND}(?:\s?\)){{0,8}}"
+_SIDE = rf"{_TERM}(?:{_GAP}{_OP}{_GAP}{_TERM}){{0,24}}"
+_CHAIN = re.compile(rf"{_SIDE}(?:{_GAP}={_GAP}{_SIDE}){{1,8}}")
+# A chain reaches at most this far before and after its first "=" (see the bounds above).
+_REACH = 800
+_AHEAD = 3000
+# What may not follow the chain: more of a number (digits, "16 000", a decimal tail, a
+# mixed number "3 1/2" or "5 and 2/3"), a glued letter ("8th"), an operator that
+# continues the expression ("= 4 + x"), or a unit that rescales it ("= 50 cents").
+_BAD_TAIL = re.compile(
+    r"[0-9A-Za-z_]|[.,][0-9]"
+    r"|[ \t]*(?:[*/×÷^+]|[-−–][ \t]*[0-9A-Za-z$(]|[xX][ \t]*[0-9$(.])"
+    r"|[ \t]+(?:and[ \t]+)?\(?[$0-9]"
+    r"|[ \t]*(?:cents?|percent|pennies)\b"
+)
+# The last non-space character before the chain must not be an operator, a digit or a
+# bracket: the match would be a fragment of a longer expression. ("=" is fine: it ends
+# the side before, as in iGSM's "L = 2 * h = 2 * 1 = 2".)
+_BAD_BEFORE = frozenset("+-*/×÷·^−–<>0123456789)%")
+_GLUED_BEFORE = re.compile(r"[0-9A-Za-z_.,$]")
+# "12 x 1 and 1/4", "60 students x 2/3", "+ . 84", "14, 400": a mixed number, a word
+# "x" operator, a stray decimal point or a thousands group just before us.
+_BAD_WORDS_BEFORE = re.compile(r"(?:[0-9][ \t]+and|(?<![A-Za-z])[xX]|(?:^|[\s+*/=-])\.|[0-9],)$")
+# After a word, a leading minus ("40 marbles - 3") continues the prose's own number.
+_PROSE_DASH = re.compile(r"[-−–]")
+# "25 / 1/3": a spaced and an unspaced "/" together, so the writer grouped by spacing.
+_SPACED_SLASH = re.compile(r"\s/|/\s")
+_TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
+_EQUALS = re.compile(r"[ \t]*=[ \t]*")
+_MASK = "\x00"
+
+
+def find_annotations(text: str) -> list[FoundEquation]:
+    """Every link of every ``<<a=b>>`` / ``<<a=b=c>>`` annotation."""
+    found: list[FoundEquation] = []
+    for m in ANNOTATION.finditer(text):
+        parts = [p.strip() for p in m.group(1).split("=")]
+        for expr, claimed in pairwise(parts):
+            if expr and claimed:
+                found.append(
+                    FoundEquation(expr, claimed, m.start(), m.end(), "annotation", "plain")
+                )
+    return found
+
+
+def mask_annotations(text: str) -> str:
+    """``text`` with every ``<<...>>`` replaced by NUL characters of the same length."""
+    return ANNOTATION.sub(lambda m: _MASK * len(m.group()), text)
+
+
+def find_inline(text: str) -> list[FoundEquation]:
+    """Conservative search for ``expr = result`` in prose.
+
+    A run of numbers, operators, brackets, ``$``, ``%`` and spaces with ``=`` signs is a
+    chain ``a = b = c``; every link whose left side has an operator and whose sides both
+    parse is returned. A chain must not continue an expression or a word on either side
+    (nothing is cut out of ``a*2 + 3 = 9``), sides grouped by spacing (``25 / 1/3``) are
+    dropped, and text inside ``<<...>>`` annotations is never used.
+    """
+    masked = mask_annotations(text) if "<<" in text else text
+    found: list[FoundEquation] = []
+    pos, size = 0, len(masked)
+    while (eq := masked.find("=", pos)) >= 0:
+        # Only text near an "=" can hold an equation: search a window around it.
+        m = _CHAIN.search(masked, max(pos, eq - _REACH), min(size, eq + _AHEAD))
+        if m is None:
+            pos = eq + 1
+            continue
+        links = _links(masked, m)
+        if links is None:
+            pos = m.start() + 1
+            continue
+        found.extend(links)
+        pos = m.end()
+    return found
+
+
+def _sides(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the ``=``-separated sides of the chain ``text[start:end]``."""
+    spans, begin = [], start
+    for eq in _EQUALS.finditer(text, start, end):
+        spans.append((begin, eq.start()))
+        begin = eq.end()
+    spans.append((begin, end))
+    return spans
+
+
+def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
+    """The equations of one chain match, or None when the chain starts in the wrong place."""
+    sides = _sides(text, m.start(), m.end())
+    start, first_end = sides[0]
+    # Drop surplus opening brackets that belong to the prose: "(3 + 4 = 7)".
+    surplus = text.count("(", start, first_end) - text.count(")", start, first_end)
+    while surplus > 0 and text[start] == "(":
+        start += 1
+        while text[start].isspace():
+            start += 1
+        surplus -= 1
+    if surplus:
+        return None
+    if start > 0 and _GLUED_BEFORE.match(text, start - 1):
+        return None
+    # Open brackets just before us are prose only if no operator precedes them.
+    before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
+    if (before and before[-1] in _BAD_BEFORE) or _BAD_WORDS_BEFORE.search(before):
+        return None
+    if before and before[-1].isalpha() and _PROSE_DASH.match(text, start, first_end):
+        return None  # "40 marbles - 3 - 5 = 32"
+    sides[0] = (start, first_end)
+    last_start, end = sides[-1]
+    surplus = text.count(")", last_start, end) - text.count("(", last_start, end)
+    while surplus > 0 and text[end - 1] == ")":  # "(3 + 4 = 7)": the ")" is the prose's
+        end -= 1
+        while text[end - 1].isspace():
+            end -= 1
+        surplus -= 1
+    sides[-1] = (last_start, end)
+    if surplus or _BAD_TAIL.match(text, m.end()):
+        sides.pop()  # the last side continues past the match: it is not a whole value
+    found = []
+    for (a0, a1), (b0, b1) in pairwise(sides):
+        expr, claimed = text[a0:a1], text[b0:b1]
+        if _is_link(expr, claimed):
+            found.append(FoundEquation(expr, claimed, a0, b1, "inline", "plain"))
+    return found
+
+
+def _is_link(expr: str, claimed: str) -> bool:
+    for side in (expr, claimed):
+        if _SPACED_SLASH.search(side) and _TIGHT_SLASH.search(side):
+            return False
+    try:
+        left = parse(expr)
+        parse(claimed)
+    except EvalError:
+        return False
+    return left[0] != NUM and not (left[0] in (NEG, POS, PCT) and left[1][0] == NUM)

@@ -1,0 +1,110 @@
+"""The number flow of an arithmetic solution: which step first produced a value a later step uses.
+
+Understanding-free transforms need to know whether a step can be computed at a
+given position. For arithmetic corpora we track values, not names:
+
+* a step *produces* the results of its equations; a step without equations
+  produces the numbers it writes that appear neither in the question nor in an
+  earlier step (a value it introduced, e.g. "So she has 24 left.");
+* a step *uses* every number it writes (equation operands included, its own
+  results excluded) that an earlier step produced; the producer is the latest
+  such step.
+
+Numbers given in the question are inputs, not flow. This over-approximates
+dependencies when a small value (2, 10) is produced early and reused later as
+an unrelated constant; it never misses a produced value that is written again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+from errsynth.evaluate import format_value, parse_number
+
+# A number as written in prose or an annotation: 1,200  3.50  .5  (a simple pattern, as
+# this runs on every step; thousands groups are checked after the match). Signs are
+# ignored: the flow tracks magnitudes.
+NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
+_THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_LATEX_FRAC_RE = re.compile(r"\\[dt]?frac\{(\d+)\}\{(\d+)\}")
+
+
+def _canonical_token(token: str) -> str:
+    if token.isdigit():  # the common case, without a Fraction
+        return token.lstrip("0") or "0"
+    return format_value(Fraction(token))
+
+
+def numbers_in(text: str) -> list[str]:
+    """Canonical value of every number written in `text`, in order."""
+    out: list[str] = []
+    if "frac" in text:
+        for m in _LATEX_FRAC_RE.finditer(text):
+            num, den = int(m.group(1)), int(m.group(2))
+            if den:
+                out.append(format_value(Fraction(num, den)))
+    for token in NUMBER_RE.findall(text):
+        if token.isdigit():  # the common case, inline and without a Fraction
+            out.append(token if token[0] != "0" else (token.lstrip("0") or "0"))
+        elif "," in token:
+            token = token.rstrip(",")
+            if _THOUSANDS_RE.fullmatch(token):
+                out.append(_canonical_token(token.replace(",", "")))
+            else:  # "3,4" is a list of numbers, not 34
+                out.extend(_canonical_token(t) for t in token.split(",") if t)
+        else:
+            out.append(_canonical_token(token))
+    return out
+
+
+def _canonical(text: str) -> str | None:
+    if text.isdigit():
+        return text.lstrip("0") or "0"
+    value = parse_number(text)
+    return None if value is None else format_value(abs(value))
+
+
+def arithmetic_flow(
+    question: str, steps: list[str], equations: Iterable[dict[str, Any]]
+) -> tuple[list[list[str]], list[list[dict[str, Any]]]]:
+    """`produces` and `uses` per step (see the module docstring)."""
+    given = set(numbers_in(question))
+    results: list[list[str]] = [[] for _ in steps]
+    operands: list[list[str]] = [[] for _ in steps]
+    for eq in equations:
+        value = _canonical(eq["claimed"])
+        if value is not None:
+            results[eq["step"]].append(value)
+        operands[eq["step"]].extend(numbers_in(eq["expr"]))
+
+    producer: dict[str, int] = {}
+    produces: list[list[str]] = []
+    uses: list[list[dict[str, Any]]] = []
+    for i, text in enumerate(steps):
+        own = results[i]
+        # operands are uses even when equal to this step's result ("24 - 0 = 24")
+        written = operands[i] + [v for v in numbers_in(text) if v not in own]
+        step_uses: list[dict[str, Any]] = []
+        used: set[str] = set()
+        made: list[str] = []
+        for value in written:
+            source = producer.get(value)
+            if source is not None:
+                if value not in used:
+                    used.add(value)
+                    step_uses.append({"ref": value, "step": source})
+            elif not own and value not in given and value not in made:
+                # a step without equations introduces the new numbers it writes;
+                # one with equations produces its results only (operands are constants)
+                made.append(value)
+        for value in own:
+            if value not in producer and value not in made:
+                made.append(value)
+        for value in made:
+            producer[value] = i
+        produces.append(made)
+        uses.append(step_uses)
+    return produces, uses

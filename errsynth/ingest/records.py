@@ -1,0 +1,228 @@
+"""Read input files into raw records, turning every unreadable piece into a rejection.
+
+A record is one JSON object (a JSONL line, an element of a JSON array, a Parquet
+row). Bad bytes, malformed JSON, non-object values, oversized lines, empty or
+unreadable files never raise: they come out as records carrying an error, so
+the caller can write them to the rejects table with a reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow.parquet as pq
+
+SUPPORTED_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet", ".jsonl.gz", ".json.gz")
+DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
+RAW_KEEP_CHARS = 65536
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One input record, or the reason it could not be read."""
+
+    file: str
+    index: int | None  # 0-based line (JSONL) / element / row number; None: the whole file
+    data: dict[str, Any] | None
+    raw: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def keep_raw(text: str | None) -> str | None:
+    """Bounded copy of raw input for the rejects table."""
+    if text is None or len(text) <= RAW_KEEP_CHARS:
+        return text
+    return text[:RAW_KEEP_CHARS] + f"... [truncated, {len(text)} chars in all]"
+
+
+def expand_inputs(paths: list[str | Path]) -> list[Path]:
+    """Files named, with directories expanded to their supported files (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.name.endswith(SUPPORTED_SUFFIXES)
+            )
+            if not found:
+                raise FileNotFoundError(
+                    f"{p}: directory holds no {', '.join(SUPPORTED_SUFFIXES)} files"
+                )
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or directory")
+    return out
+
+
+def read_records(
+    path: str | Path, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> Iterator[RawRecord]:
+    """Yield every record of a JSONL, JSON or Parquet file (optionally .gz)."""
+    path = Path(path)
+    name = str(path)
+    try:
+        if path.stat().st_size == 0:
+            yield RawRecord(name, None, None, "", "empty_file", "the file is empty")
+            return
+        if path.suffix == ".parquet":
+            yield from _read_parquet(path)
+            return
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:
+            stem = path.name.removesuffix(".gz")
+            if stem.endswith(".json"):
+                yield from _read_json_document(name, fh, max_record_bytes)
+            else:
+                yield from _read_jsonl(name, fh, max_record_bytes)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        yield RawRecord(name, None, None, None, "unreadable_file", f"{type(exc).__name__}: {exc}")
+
+
+def _read_jsonl(name: str, fh: BinaryIO, max_record_bytes: int) -> Iterator[RawRecord]:
+    seen_any = False
+    for index, line in enumerate(_lines(fh, max_record_bytes)):
+        if isinstance(line, int):  # an oversized line, already skipped; value is its size
+            seen_any = True
+            yield RawRecord(
+                name,
+                index,
+                None,
+                None,
+                "record_too_large",
+                f"line is {line} bytes; the limit is {max_record_bytes} (--max-record-bytes)",
+            )
+            continue
+        if not line.strip():
+            continue
+        seen_any = True
+        yield _decode(name, index, line)
+    if not seen_any:
+        yield RawRecord(name, None, None, "", "empty_file", "the file holds only blank lines")
+
+
+def _lines(fh: BinaryIO, limit: int) -> Iterator[bytes | int]:
+    """Lines of a binary stream; a line over `limit` bytes is consumed and yielded as its size."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while True:  # drain the rest of the oversized line in bounded chunks
+                more = fh.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield size
+            continue
+        yield line
+
+
+def _decode(name: str, index: int | None, blob: bytes) -> RawRecord:
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raw = blob.decode("utf-8", errors="replace")
+        return RawRecord(
+            name,
+            index,
+            None,
+            keep_raw(raw),
+            "not_utf8",
+            f"invalid UTF-8 byte at offset {exc.start}",
+        )
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RawRecord(
+            name, index, None, keep_raw(text), "malformed_json", exc.msg + f" at column {exc.colno}"
+        )
+    except RecursionError:
+        return RawRecord(name, index, None, keep_raw(text), "malformed_json", "nesting too deep")
+    if not isinstance(value, dict):
+        return RawRecord(
+            name,
+            index,
+            None,
+            keep_raw(text),
+            "not_an_object",
+            f"expected a JSON object, got {type(value).__name__}",
+        )
+    return RawRecord(name, index, value, text)
+
+
+def _read_json_document(name: str, fh: BinaryIO, max_record_bytes: int) -> Iterator[RawRecord]:
+    """A .json file: one object, or an array of objects (read whole; bounded by 64x the record limit)."""
+    blob = fh.read(max_record_bytes * 64 + 1)
+    if len(blob) > max_record_bytes * 64:
+        yield RawRecord(
+            name, None, None, None, "record_too_large", "JSON document too large; use JSONL"
+        )
+        return
+    if not blob.strip():
+        yield RawRecord(name, None, None, "", "empty_file", "the file holds only whitespace")
+        return
+    if blob.lstrip()[:1] != b"[":
+        yield _decode(name, 0, blob)
+        return
+    try:
+        items = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        yield RawRecord(name, None, None, None, "malformed_json", f"{type(exc).__name__}: {exc}")
+        return
+    if not items:
+        yield RawRecord(name, None, None, "[]", "empty_file", "the JSON array is empty")
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            yield RawRecord(name, index, item, None)
+        else:
+            yield RawRecord(
+                name,
+                index,
+                None,
+                keep_raw(json.dumps(item)),
+                "not_an_object",
+                f"expected a JSON object, got {type(item).__name__}",
+            )
+
+
+def _read_parquet(path: Path) -> Iterator[RawRecord]:
+    name = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        yield RawRecord(
+            name, None, None, None, "unreadable_file", f"not a readable Parquet file: {exc}"
+        )
+        return
+    if pf.metadata.num_rows == 0:
+        yield RawRecord(name, None, None, "", "empty_file", "the Parquet file has no rows")
+        return
+    index = 0
+    for batch in pf.iter_batches(batch_size=8192):
+        for row in batch.to_pylist():
+            yield RawRecord(name, index, row, None)
+            index += 1
+
+
+def raw_text(record: RawRecord) -> str | None:
+    """The record as text for the rejects table (re-serialized when read from Parquet)."""
+    if record.raw is not None:
+        return record.raw
+    if record.data is None:
+        return None
+    buf = io.StringIO()
+    json.dump(record.data, buf, ensure_ascii=False, default=str)
+    return keep_raw(buf.getvalue())

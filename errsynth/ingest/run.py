@@ -1,0 +1,277 @@
+"""Ingest input files into a solutions table, a rejects table and a manifest.
+
+Nothing is lost silently: every record read becomes either a solution row or a
+rejection with a reason, so `rows_in == rows_out + rows_rejected` always holds
+(an empty or unreadable file counts as one rejected record).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import errsynth
+from errsynth.ingest.base import READERS, Parsed, ReaderOptions, Reject, stable_id
+from errsynth.ingest.numberflow import arithmetic_flow
+from errsynth.ingest.readers import ensure_registered
+from errsynth.ingest.records import (
+    DEFAULT_MAX_RECORD_BYTES,
+    RawRecord,
+    expand_inputs,
+    raw_text,
+    read_records,
+)
+from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
+
+DETECT_PEEK = 50
+
+
+class FormatError(ValueError):
+    """The input's format could not be told; the message says what to pass instead."""
+
+
+def detect_format(records: list[RawRecord], path: str) -> str:
+    """The first reader that recognises the first readable records of a file."""
+    ensure_registered()
+    good = [r.data for r in records if r.ok and r.data is not None]
+    if not good:
+        return "jsonl"  # nothing readable: every record is rejected anyway
+    order = ("igsm", "gsm8k", "math", "metamath", "steps")
+    for name in order:
+        reader = READERS[name]
+        hits = sum(1 for rec in good if reader.detect(rec))
+        if hits * 2 > len(good):
+            return name
+    fields = sorted({k for rec in good for k in rec})[:20]
+    raise FormatError(
+        f"{path}: cannot tell the format from its fields {fields}. "
+        "Pass --format NAME, or --format jsonl with a field map such as "
+        "--field question=prompt --field solution=output [--field answer=gold]."
+    )
+
+
+@dataclass
+class IngestStats:
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_rejected: int = 0
+    per_format: Counter[str] = field(default_factory=Counter)
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    equations: Counter[str] = field(default_factory=Counter)  # ok / wrong / unjudged
+    files: list[dict[str, Any]] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    def as_manifest(self) -> dict[str, Any]:
+        return {
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_rejected": self.rows_rejected,
+            "per_format": dict(sorted(self.per_format.items())),
+            "rejected_by_reason": dict(sorted(self.rejected_by_reason.items())),
+            "equations": dict(sorted(self.equations.items())),
+            "files": self.files,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+class _TableSink:
+    """Buffers rows and writes Parquet row groups to a temp file, renamed into place on close."""
+
+    def __init__(self, path: Path, schema: pa.Schema, batch_rows: int) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self.schema = schema
+        self.batch_rows = batch_rows
+        self.columns: dict[str, list[Any]] = {f.name: [] for f in schema}
+        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.rows = 0
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        for name, col in self.columns.items():
+            col.append(row[name])
+        self.rows += 1
+        if len(self.columns["id" if "id" in self.columns else "reason"]) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        first = next(iter(self.columns.values()))
+        if not first:
+            return
+        self.writer.write_table(pa.Table.from_pydict(self.columns, schema=self.schema))
+        for col in self.columns.values():
+            col.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def solution_row(parsed: Parsed, source: str, fmt: str) -> dict[str, Any]:
+    """The full solution row: id, number flow (unless the reader knew it) and JSON meta."""
+    if parsed.produces is None or parsed.uses is None:
+        produces, uses = arithmetic_flow(parsed.question, parsed.steps, parsed.equations)
+    else:
+        produces, uses = parsed.produces, parsed.uses
+    return {
+        "id": stable_id(source, parsed.question, parsed.solution),
+        "source": source,
+        "format": fmt,
+        "question": parsed.question,
+        "solution": parsed.solution,
+        "steps": parsed.steps,
+        "answer": parsed.answer,
+        "equations": parsed.equations,
+        "produces": produces,
+        "uses": uses,
+        "meta": json.dumps(parsed.meta, ensure_ascii=False, sort_keys=True, default=str),
+    }
+
+
+def reject_row(
+    record: RawRecord, fmt: str | None, reason: str, detail: str | None
+) -> dict[str, Any]:
+    return {
+        "file": record.file,
+        "record": record.index,
+        "format": fmt,
+        "reason": reason,
+        "detail": detail,
+        "raw": raw_text(record),
+    }
+
+
+def parse_record(
+    record: RawRecord, fmt: str, source: str, options: ReaderOptions
+) -> dict[str, Any]:
+    """One record to one solution row; raises Reject with the reason otherwise."""
+    if not record.ok or record.data is None:
+        raise Reject(record.reason or "unreadable", record.detail or "")
+    try:
+        parsed = READERS[fmt].parse(record.data, options)
+    except Reject:
+        raise
+    except Exception as exc:  # a reader bug must not lose the row or stop the run
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        raise Reject(
+            "reader_error",
+            f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
+        ) from exc
+    return solution_row(parsed, source, fmt)
+
+
+def _file_records(path: Path, fmt: str, max_record_bytes: int) -> tuple[str, Iterator[RawRecord]]:
+    """The file's format (detected from its first records when `auto`) and all its records."""
+    it = read_records(path, max_record_bytes=max_record_bytes)
+    head: list[RawRecord] = []
+    for rec in it:
+        head.append(rec)
+        if len(head) >= DETECT_PEEK:
+            break
+    chosen = detect_format(head, str(path)) if fmt == "auto" else fmt
+
+    def chain() -> Iterator[RawRecord]:
+        yield from head
+        yield from it
+
+    return chosen, chain()
+
+
+def ingest(
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    *,
+    fmt: str = "auto",
+    source: str | None = None,
+    field_map: Mapping[str, str] | None = None,
+    evaluate: bool = True,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    batch_rows: int = 4096,
+    on_format: Callable[[Path, str], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestStats:
+    """Read `inputs` and write `solutions.parquet`, `rejects.parquet`, `manifest.json` to `out_dir`."""
+    ensure_registered()
+    if fmt != "auto" and fmt not in READERS:
+        raise FormatError(f"unknown format {fmt!r}; choose from auto, {', '.join(sorted(READERS))}")
+    options = ReaderOptions(field_map=dict(field_map or {}), evaluate=evaluate)
+    files = expand_inputs(inputs)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stats = IngestStats()
+    started = time.perf_counter()
+    solutions = _TableSink(out / "solutions.parquet", SOLUTION_SCHEMA, batch_rows)
+    rejects = _TableSink(out / "rejects.parquet", REJECT_SCHEMA, batch_rows)
+    try:
+        for path in files:
+            chosen, records = _file_records(path, fmt, max_record_bytes)
+            if on_format:
+                on_format(path, chosen)
+            label = source or chosen
+            file_stats = {
+                "path": str(path),
+                "format": chosen,
+                "rows_in": 0,
+                "rows_out": 0,
+                "rows_rejected": 0,
+            }
+            for record in records:
+                file_stats["rows_in"] += 1
+                try:
+                    row = parse_record(record, chosen, label, options)
+                except Reject as rej:
+                    rejects.add(reject_row(record, chosen, rej.reason, rej.detail))
+                    file_stats["rows_rejected"] += 1
+                    stats.rejected_by_reason[rej.reason] += 1
+                else:
+                    solutions.add(row)
+                    file_stats["rows_out"] += 1
+                    for eq in row["equations"]:
+                        stats.equations[
+                            {True: "ok", False: "wrong", None: "unjudged"}[eq["ok"]]
+                        ] += 1
+                if on_progress and file_stats["rows_in"] % 1000 == 0:
+                    on_progress(1000)
+            if on_progress:
+                on_progress(file_stats["rows_in"] % 1000)
+            stats.rows_in += file_stats["rows_in"]
+            stats.rows_out += file_stats["rows_out"]
+            stats.rows_rejected += file_stats["rows_rejected"]
+            stats.per_format[chosen] += file_stats["rows_out"]
+            stats.files.append(file_stats)
+        solutions.close()
+        rejects.close()
+    except BaseException:
+        solutions.abort()
+        rejects.abort()
+        raise
+    stats.elapsed_s = time.perf_counter() - started
+    manifest = {
+        "errsynth_version": errsynth.__version__,
+        "stage": "ingest",
+        "format": fmt,
+        "source": source,
+        "field_map": dict(field_map or {}),
+        **stats.as_manifest(),
+        "outputs": {"solutions": "solutions.parquet", "rejects": "rejects.parquet"},
+    }
+    tmp = out / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(tmp, out / "manifest.json")
+    return stats

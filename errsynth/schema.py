@@ -1,0 +1,126 @@
+"""Arrow schemas of the tables errsynth writes, and their JSON Schema export.
+
+The solution table is the contract between ingest and every later stage: a
+solution is a question, an ordered list of step strings, a normalized answer,
+the equations found in each step (with the evaluator's verdict) and the number
+flow between steps (which step first produced a value that a later step uses).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+EQUATION = pa.struct(
+    [
+        pa.field("step", pa.int32(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),  # annotation | inline | latex | igsm
+        pa.field("expr", pa.string(), nullable=False),
+        pa.field("claimed", pa.string(), nullable=False),
+        pa.field("start", pa.int32(), nullable=False),  # char span inside steps[step]
+        pa.field("end", pa.int32(), nullable=False),
+        pa.field("ok", pa.bool_()),  # null: could not be judged
+        pa.field("value", pa.string()),  # canonical value of expr, when computed
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("modulus", pa.int32()),
+    ]
+)
+
+USE = pa.struct(
+    [
+        pa.field("ref", pa.string(), nullable=False),  # canonical number or iGSM variable
+        pa.field("step", pa.int32(), nullable=False),  # the earlier step that produced it
+    ]
+)
+
+SOLUTION_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("format", pa.string(), nullable=False),
+        pa.field("question", pa.string(), nullable=False),
+        pa.field("solution", pa.string(), nullable=False),
+        pa.field("steps", pa.list_(pa.string()), nullable=False),
+        pa.field("answer", pa.string(), nullable=False),
+        pa.field("equations", pa.list_(EQUATION), nullable=False),
+        pa.field("produces", pa.list_(pa.list_(pa.string())), nullable=False),
+        pa.field("uses", pa.list_(pa.list_(USE)), nullable=False),
+        pa.field("meta", pa.string(), nullable=False),  # JSON object: format-specific fields
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("record", pa.int64()),  # 0-based line or row number; null for file-level
+        pa.field("format", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("raw", pa.string()),  # the record as read (truncated), for a human to look at
+    ]
+)
+
+_DESCRIPTIONS = {
+    "id": "Stable id: hash of source, question and solution text (same input, same id).",
+    "source": "Name of the source (defaults to the format).",
+    "format": "Reader that produced the row (gsm8k, math, igsm, metamath, steps, jsonl).",
+    "question": "The problem statement.",
+    "solution": "The solution text as read.",
+    "steps": "Ordered solution steps.",
+    "answer": "Normalized final answer.",
+    "equations": "Equations found in the steps; span is inside steps[step]; ok is the "
+    "evaluator's verdict (null when it could not judge).",
+    "produces": "Per step, the values (or iGSM variables) that step produces first.",
+    "uses": "Per step, the values it uses that an earlier step produced, with that step.",
+    "meta": "JSON object of format-specific fields (level, type, op, raw answer, ...).",
+}
+
+
+def _json_type(t: pa.DataType) -> dict[str, Any]:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return {"type": "string"}
+    if pa.types.is_integer(t):
+        return {"type": "integer"}
+    if pa.types.is_floating(t):
+        return {"type": "number"}
+    if pa.types.is_boolean(t):
+        return {"type": "boolean"}
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return {"type": "array", "items": _json_type(t.value_type)}
+    if pa.types.is_struct(t):
+        return _object_schema(list(t))
+    raise TypeError(f"no JSON Schema mapping for {t}")
+
+
+def _object_schema(fields: list[pa.Field]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for f in fields:
+        sub = _json_type(f.type)
+        if f.nullable:
+            sub = {"anyOf": [sub, {"type": "null"}]}
+        if f.name in _DESCRIPTIONS:
+            sub["description"] = _DESCRIPTIONS[f.name]
+        props[f.name] = sub
+    return {
+        "type": "object",
+        "properties": props,
+        "required": [f.name for f in fields],
+        "additionalProperties": False,
+    }
+
+
+def json_schema(schema: pa.Schema, title: str) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one row of an Arrow table."""
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title}
+    out.update(_object_schema(list(schema)))
+    return out
+
+
+def solution_json_schema() -> dict[str, Any]:
+    return json_schema(SOLUTION_SCHEMA, "errsynth solution row")
+
+
+def dump_json_schema(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False) + "\n"

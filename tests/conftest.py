@@ -1,0 +1,23 @@
+"""Shared test fixtures: paths to the project's own fixtures and to the shared real corpora."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+
+
+def corpus(relative: str) -> Path:
+    """A file of ../shared/corpora, skipping the test cleanly when it is not there."""
+    path = CORPORA / relative
+    if not path.exists():
+        pytest.skip(f"real corpus {relative} not present at {CORPORA}")
+    return path
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
