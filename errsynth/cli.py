@@ -144,12 +144,13 @@ def inspect_cmd(path: Path, n: int, offset: int) -> None:
 
 
 @main.command("schema")
-@click.argument("table", type=click.Choice(["solution"]), default="solution")
+@click.argument("table", type=click.Choice(["solution", "sample"]), default="solution")
 def schema_cmd(table: str) -> None:
     """Print the JSON Schema of a table's rows."""
-    from errsynth.schema import dump_json_schema, solution_json_schema
+    from errsynth.schema import dump_json_schema, sample_json_schema, solution_json_schema
 
-    sys.stdout.write(dump_json_schema(solution_json_schema()))
+    make = {"solution": solution_json_schema, "sample": sample_json_schema}[table]
+    sys.stdout.write(dump_json_schema(make()))
 
 
 def _register_subgroups() -> None:

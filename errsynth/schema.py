@@ -62,6 +62,55 @@ REJECT_SCHEMA = pa.schema(
     ]
 )
 
+ERROR = pa.struct(
+    [
+        pa.field("step", pa.int32(), nullable=False),  # clean step the attempt comes before
+        pa.field("kind", pa.string(), nullable=False),  # transform that made it
+        pa.field("wrong_text", pa.string(), nullable=False),  # the wrong part as written
+        pa.field("start", pa.int32(), nullable=False),  # wrong part: text[start:end]
+        pa.field("end", pa.int32(), nullable=False),
+        pa.field("attempt_start", pa.int32(), nullable=False),  # whole attempt, marker excluded
+        pa.field("attempt_end", pa.int32(), nullable=False),
+        pa.field("marker_start", pa.int32(), nullable=False),  # the retraction marker
+        pa.field("marker_end", pa.int32(), nullable=False),
+        pa.field("premature", pa.bool_()),  # reorder/igsm_retry: step not computable yet
+        pa.field("finding", pa.string(), nullable=False),  # why it is wrong, in words
+        pa.field("detail", pa.string(), nullable=False),  # JSON evidence
+    ]
+)
+
+MASK_SPAN = pa.struct(
+    [
+        pa.field("mode", pa.string(), nullable=False),  # wrong | attempt
+        pa.field("start", pa.int32(), nullable=False),
+        pa.field("end", pa.int32(), nullable=False),
+    ]
+)
+
+MESSAGE = pa.struct(
+    [pa.field("role", pa.string(), nullable=False), pa.field("content", pa.string(), nullable=False)]
+)
+
+SAMPLE_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("parent_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("style", pa.string(), nullable=False),
+        pa.field("question", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("prompt", pa.string(), nullable=False),
+        pa.field("completion", pa.string(), nullable=False),
+        pa.field("messages", pa.list_(MESSAGE)),
+        pa.field("answer", pa.string(), nullable=False),
+        pa.field("n_errors", pa.int32(), nullable=False),
+        pa.field("errors", pa.list_(ERROR), nullable=False),
+        pa.field("mask_spans", pa.list_(MASK_SPAN), nullable=False),
+        pa.field("meta", pa.string(), nullable=False),
+    ]
+)
+
 _DESCRIPTIONS = {
     "id": "Stable id: hash of source, question and solution text (same input, same id).",
     "source": "Name of the source (defaults to the format).",
@@ -74,7 +123,18 @@ _DESCRIPTIONS = {
     "evaluator's verdict (null when it could not judge).",
     "produces": "Per step, the values (or iGSM variables) that step produces first.",
     "uses": "Per step, the values it uses that an earlier step produced, with that step.",
-    "meta": "JSON object of format-specific fields (level, type, op, raw answer, ...).",
+    "meta": "JSON object: format-specific fields, or the transform's parameters and seed.",
+    "parent_id": "Id of the clean solution the sample was made from.",
+    "kind": "clean, or the transform that made the wrong attempts (reorder, arith, ...).",
+    "style": "Rendering style: back, igsm, natural, lema, cac.",
+    "text": "The rendered training text (prompt + completion); all spans index it.",
+    "prompt": "The part a trainer conditions on (the question, and for lema the wrong solution).",
+    "completion": "The part a trainer learns to write.",
+    "messages": "OpenAI-style chat turns, when the style or output is a chat.",
+    "n_errors": "Number of wrong attempts in the text.",
+    "errors": "Each wrong attempt: clean step it precedes, kind, wrong text and its spans in text.",
+    "mask_spans": "Spans of text to mask from the loss: mode wrong (the wrong part only) or "
+    "attempt (the whole wrong attempt but the marker).",
 }
 
 
@@ -120,6 +180,10 @@ def json_schema(schema: pa.Schema, title: str) -> dict[str, Any]:
 
 def solution_json_schema() -> dict[str, Any]:
     return json_schema(SOLUTION_SCHEMA, "errsynth solution row")
+
+
+def sample_json_schema() -> dict[str, Any]:
+    return json_schema(SAMPLE_SCHEMA, "errsynth sample row")
 
 
 def dump_json_schema(obj: dict[str, Any]) -> str:

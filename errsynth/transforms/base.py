@@ -1,0 +1,149 @@
+"""The transform contract: a clean solution row in, a candidate with wrong attempts out.
+
+A transform never writes training text. It decides *where* wrong attempts go and
+*what* they say, with the evidence that they are wrong; validation checks that
+evidence independently, and rendering turns the candidate into text in a style.
+
+A candidate is the clean solution plus a tuple of `WrongAttempt`s. Each attempt
+sits before clean step `at`: the rendered solution is, for every step i, the
+attempts with `at == i` (each: its wrong step texts, then the retraction marker),
+then step i itself. Removing every attempt and marker gives the clean solution
+back, which is what the round-trip check verifies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class WrongAttempt:
+    """One wrong attempt, written before clean step `at` and then retracted."""
+
+    at: int
+    kind: str  # the transform that made it: reorder | igsm_retry | arith | distractor | ...
+    steps: tuple[str, ...]  # the wrong step text(s) as written; arith with propagate has several
+    finding: str  # the validator-grade reason it is wrong, in words ("48/2 is 24, not 26")
+    head: str | None = None  # iGSM head form ("Define X as") used by the igsm style
+    wrong_step: int = 0  # which of `steps` holds the error itself (the rest carry it on)
+    detail: Mapping[str, Any] = field(default_factory=dict)  # JSON-able evidence per kind
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A clean solution row with wrong attempts placed in it."""
+
+    row: Mapping[str, Any]  # the clean solution row (errsynth.schema.SOLUTION_SCHEMA)
+    transform: str
+    attempts: tuple[WrongAttempt, ...]  # sorted by `at`, stable
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> list[str]:
+        return list(self.row["steps"])
+
+
+class Skip(Exception):
+    """The transform has nothing to do on this row; `reason` is a short code for rejects."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def row_rng(seed: int, row_id: str, name: str) -> random.Random:
+    """The per-row generator: seeded from the recipe seed, the row id and the transform name."""
+    digest = hashlib.blake2b(f"{seed}\x1f{row_id}\x1f{name}".encode(), digest_size=8).digest()
+    return random.Random(int.from_bytes(digest, "big"))
+
+
+def geometric_count(rng: random.Random, rate: float, cap: int) -> int:
+    """How many attempts at one step: repeat while a draw with probability `rate` succeeds."""
+    k = 0
+    while k < cap and rng.random() < rate:
+        k += 1
+    return k
+
+
+@dataclass(frozen=True)
+class TransformParams:
+    """Parameters every transform takes; subclasses add their own fields."""
+
+    rate: float = 0.2  # probability of a wrong attempt before each eligible step
+    max_per_step: int = 3  # cap on the geometric number of attempts per step
+    min_errors: int = 1  # force attempts at random eligible steps up to this many (0: paper)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate < 1.0:
+            raise ValueError(f"rate must be in [0, 1), got {self.rate}")
+        if self.max_per_step < 1:
+            raise ValueError(f"max_per_step must be >= 1, got {self.max_per_step}")
+        if self.min_errors < 0:
+            raise ValueError(f"min_errors must be >= 0, got {self.min_errors}")
+
+
+class Transform:
+    """Base of registered transforms. Subclasses set `name`, `Params` and implement `apply`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    Params: ClassVar[type[TransformParams]] = TransformParams
+
+    def __init__(self, **params: Any) -> None:
+        known = {f.name for f in dataclasses.fields(self.Params)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(
+                f"transform {self.name!r}: unknown parameter(s) {unknown}; known: {sorted(known)}"
+            )
+        self.params = self.Params(**params)
+
+    def prepare(self, rows: Iterator[Mapping[str, Any]], seed: int) -> None:
+        """Optional corpus-wide pass before `apply` (e.g. the distractor pool)."""
+
+    def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
+        """A candidate for `row`, or raise Skip(reason)."""
+        raise NotImplementedError
+
+    def param_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.params)
+
+
+TRANSFORMS: dict[str, type[Transform]] = {}
+
+
+def register(cls: type[Transform]) -> type[Transform]:
+    TRANSFORMS[cls.name] = cls
+    return cls
+
+
+def place_counts(
+    rng: random.Random, eligible: list[int], params: TransformParams, n_choices: dict[int, int]
+) -> dict[int, int]:
+    """How many attempts go before each eligible step.
+
+    Per step a geometric count (rate, capped by `max_per_step` and by how many
+    distinct choices the step has); then, while fewer than `min_errors` attempts
+    were drawn, one more at a uniformly drawn eligible step that still has a free
+    choice. Draws happen in step order so the result depends only on the rng.
+    """
+    counts: dict[int, int] = {}
+    for i in eligible:
+        k = geometric_count(rng, params.rate, min(params.max_per_step, n_choices[i]))
+        if k:
+            counts[i] = k
+    total = sum(counts.values())
+    while total < params.min_errors:
+        free = [i for i in eligible if counts.get(i, 0) < min(params.max_per_step, n_choices[i])]
+        if not free:
+            break
+        i = rng.choice(free)
+        counts[i] = counts.get(i, 0) + 1
+        total += 1
+    return counts
