@@ -88,7 +88,10 @@ MASK_SPAN = pa.struct(
 )
 
 MESSAGE = pa.struct(
-    [pa.field("role", pa.string(), nullable=False), pa.field("content", pa.string(), nullable=False)]
+    [
+        pa.field("role", pa.string(), nullable=False),
+        pa.field("content", pa.string(), nullable=False),
+    ]
 )
 
 SAMPLE_SCHEMA = pa.schema(
@@ -108,6 +111,16 @@ SAMPLE_SCHEMA = pa.schema(
         pa.field("errors", pa.list_(ERROR), nullable=False),
         pa.field("mask_spans", pa.list_(MASK_SPAN), nullable=False),
         pa.field("meta", pa.string(), nullable=False),
+    ]
+)
+
+CANDIDATE_REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("parent_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("transform", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
     ]
 )
 

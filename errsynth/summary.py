@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -48,5 +48,39 @@ def ingest_summary(stats: IngestStats, out_dir: str | Path) -> Table:
             f"ok {eq['ok']:,} ({eq['ok'] / max(judged, 1):.2%} of judged)",
             f"wrong {eq['wrong']:,}, unjudged {eq['unjudged']:,}",
             style="dim",
+        )
+    return table
+
+
+def augment_summary(manifest: dict[str, Any], out_dir: str | Path) -> Table:
+    """Per transform: tried, emitted, rejected by reason, errors and the realized rate."""
+    rate = manifest["rows_in"] / manifest["elapsed_s"] if manifest["elapsed_s"] else 0.0
+    table = Table(title=f"augment → {out_dir}  ({manifest['elapsed_s']:.1f} s, {rate:,.0f} rows/s)")
+    for name, justify in (
+        ("transform", "left"),
+        ("tried", "right"),
+        ("emitted", "right"),
+        ("rejected", "right"),
+        ("errors", "right"),
+        ("premature", "right"),
+        ("realized rate", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for name, st in manifest["per_transform"].items():
+        realized = st["realized_rate"]
+        table.add_row(
+            name,
+            f"{st['tried']:,}",
+            f"{st['emitted']:,}",
+            f"{st['rejected']:,}",
+            f"{st['errors']:,}",
+            f"{st['premature']:,}",
+            "-" if realized is None else f"{realized:.3f}",
+        )
+        for reason, count in sorted(st["rejected_by_reason"].items(), key=lambda kv: -kv[1]):
+            table.add_row(f"  rejected: {reason}", "", "", f"{count:,}", "", "", "", style="red")
+    if manifest["per_kind"].get("clean"):
+        table.add_row(
+            "clean", "", f"{manifest['per_kind']['clean']:,}", "", "", "", "", style="dim"
         )
     return table

@@ -42,6 +42,7 @@ class Candidate:
     transform: str
     attempts: tuple[WrongAttempt, ...]  # sorted by `at`, stable
     params: Mapping[str, Any] = field(default_factory=dict)
+    eligible: tuple[int, ...] = ()  # steps where an attempt could go (for the realized rate)
 
     @property
     def steps(self) -> list[str]:

@@ -1,0 +1,174 @@
+"""igsm_retry: the paper's iGSM retry data, ` Define X as BACK.` before a correct step.
+
+Before each solution step, with probability `rate` (repeated while the draw
+succeeds, capped by `max_per_step`) the head of a wrong step is written and
+retracted. The wrong parameter is drawn
+
+* `retry`: from parameters that cannot be computed yet (some dependency is not
+  defined before this step) and were not defined so far: a real mistake;
+* `retry_weak`: from the solution's own parameters of the later steps. The
+  original generator also draws the very parameter computed next, which is no
+  mistake at all (39% of its BACK steps); `include_next: true` reproduces that.
+
+The paper's rows carry no forced minimum (`min_errors: 0`); our default of one
+error per sample makes every emitted row a retry sample.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from errsynth.igsm.text import (
+    IgsmParseError,
+    Problem,
+    Step,
+    dependency_graph,
+    parse_problem,
+    parse_solution,
+)
+from errsynth.transforms.base import (
+    Candidate,
+    Skip,
+    Transform,
+    TransformParams,
+    WrongAttempt,
+    place_counts,
+    register,
+)
+
+RULES = ("retry", "retry_weak")
+
+
+@dataclass(frozen=True)
+class IgsmRetryParams(TransformParams):
+    rule: Literal["retry", "retry_weak"] = "retry"
+    include_next: bool = False  # retry_weak: also draw the parameter computed next (paper's code)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
+
+
+@dataclass(frozen=True)
+class IgsmContext:
+    """What the retry rules need to know about one iGSM row."""
+
+    problem: Problem
+    steps: list[Step]
+    deps: dict[str, tuple[str, ...]]
+
+    def defined_before(self, i: int) -> set[str]:
+        return {s.param for s in self.steps[:i]}
+
+    def missing(self, param: str, i: int) -> list[str]:
+        """Dependencies of `param` not defined before step i (empty: computable at i)."""
+        have = self.defined_before(i)
+        return [d for d in self.deps.get(param, ()) if d not in have]
+
+
+def igsm_context(row: Mapping[str, Any]) -> IgsmContext:
+    try:
+        steps = parse_solution(row["solution"])
+        problem = parse_problem(row["question"])
+    except IgsmParseError as exc:
+        raise Skip("not_igsm", str(exc)) from exc
+    if any(s.back for s in steps):
+        raise Skip("already_has_back", "the solution already contains BACK steps")
+    graph = dependency_graph(problem, steps)
+    return IgsmContext(problem, steps, graph.deps)
+
+
+def retry_pool(ctx: IgsmContext, i: int, rule: str, include_next: bool) -> list[str]:
+    """Wrong parameters that may be written before step i, in a fixed order."""
+    if rule == "retry":
+        defined = ctx.defined_before(i)
+        return sorted(p for p in ctx.deps if p not in defined and ctx.missing(p, i))
+    start = i if include_next else i + 1
+    seen: list[str] = []
+    for s in ctx.steps[start:]:
+        if s.param not in seen:
+            seen.append(s.param)
+    return seen
+
+
+def finding(ctx: IgsmContext, param: str, i: int) -> str:
+    missing = ctx.missing(param, i)
+    if not missing:
+        return f"{param} can be computed, but it is not the next step"
+    shown = ", ".join(missing[:3])
+    return f"{param} needs {shown}, which {'is' if len(missing) == 1 else 'are'} not known yet"
+
+
+@register
+class IgsmRetryTransform(Transform):
+    name = "igsm_retry"
+    description = "iGSM retry data: 'Define X as BACK.' with X not computable yet (or a later step)"
+    Params = IgsmRetryParams
+    params: IgsmRetryParams
+
+    def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
+        ctx = igsm_context(row)
+        pools = {
+            i: retry_pool(ctx, i, self.params.rule, self.params.include_next)
+            for i in range(len(ctx.steps))
+        }
+        eligible = [i for i, pool in pools.items() if pool]
+        if not eligible:
+            raise Skip("no_wrong_parameter", f"no parameter fits the {self.params.rule} rule")
+        counts = place_counts(rng, eligible, self.params, {i: len(pools[i]) for i in eligible})
+        attempts: list[WrongAttempt] = []
+        for i in sorted(counts):
+            for param in rng.sample(pools[i], counts[i]):
+                head = f"Define {param} as"
+                missing = ctx.missing(param, i)
+                attempts.append(
+                    WrongAttempt(
+                        at=i,
+                        kind=self.name,
+                        steps=(head,),
+                        head=head,
+                        finding=finding(ctx, param, i),
+                        detail={
+                            "param": param,
+                            "rule": self.params.rule,
+                            "premature": bool(missing),
+                            "missing": missing,
+                        },
+                    )
+                )
+        return Candidate(
+            row=row,
+            transform=self.name,
+            attempts=tuple(attempts),
+            params=self.param_dict(),
+            eligible=tuple(eligible),
+        )
+
+
+def validate_igsm_retry(candidate: Candidate) -> list[str]:
+    """Re-derive each attempt's status from the problem text and the solution."""
+    try:
+        ctx = igsm_context(candidate.row)
+    except Skip as exc:
+        return [f"cannot re-read the iGSM row: {exc}"]
+    rule = candidate.params.get("rule", "retry")
+    include_next = candidate.params.get("include_next", False)
+    problems: list[str] = []
+    for a in candidate.attempts:
+        param = a.detail.get("param")
+        if a.steps != (f"Define {param} as",):
+            problems.append(f"attempt at {a.at}: text is not the head of {param!r}")
+        if rule == "retry":
+            if param in ctx.defined_before(a.at):
+                problems.append(f"attempt at {a.at}: {param!r} was already defined")
+            if not ctx.missing(str(param), a.at):
+                problems.append(f"attempt at {a.at}: {param!r} is computable, so it is no mistake")
+        elif not include_next and a.at < len(ctx.steps) and ctx.steps[a.at].param == param:
+            problems.append(f"attempt at {a.at}: {param!r} is the very next step")
+        if a.detail.get("premature") != bool(ctx.missing(str(param), a.at)):
+            problems.append(f"attempt at {a.at}: premature flag disagrees with the problem")
+    return problems

@@ -1,0 +1,154 @@
+"""reorder: the paper's fake mistake, a later step written too early and retracted.
+
+At step X, a later step Y (Y > X) is written as a wrong attempt, retracted, and
+step X follows. Y is *premature* when it uses a value that a step in X..Y-1
+produces (through the number flow): it truly cannot be computed yet. Without
+`premature_only` other later steps are allowed too (they are merely out of
+order), and every attempt records whether it was premature.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from errsynth.transforms.base import (
+    Candidate,
+    Skip,
+    Transform,
+    TransformParams,
+    WrongAttempt,
+    place_counts,
+    register,
+)
+
+
+def step_sources(row: Mapping[str, Any]) -> list[set[int]]:
+    """Per step, the earlier steps whose values it uses."""
+    return [{u["step"] for u in uses} for uses in row["uses"]]
+
+
+def is_premature(row: Mapping[str, Any], x: int, y: int) -> bool:
+    """Whether step y needs a value produced by a step in x..y-1 (so it can't be written at x)."""
+    return any(u["step"] >= x for u in row["uses"][y])
+
+
+def missing_refs(row: Mapping[str, Any], x: int, y: int) -> list[str]:
+    return [u["ref"] for u in row["uses"][y] if u["step"] >= x]
+
+
+def igsm_names(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """iGSM rows: variable letter → parameter name (from the ingest meta), else None."""
+    if row.get("format") != "igsm":
+        return None
+    meta = json.loads(row["meta"]) if isinstance(row["meta"], str) else row["meta"]
+    return {v: p for v, p in zip(meta.get("vars", []), meta.get("params", []), strict=False) if v}
+
+
+def igsm_head(row: Mapping[str, Any], y: int) -> str | None:
+    """The iGSM head of step y ("Define X as"), for the igsm rendering style."""
+    if row.get("format") != "igsm":
+        return None
+    meta = json.loads(row["meta"]) if isinstance(row["meta"], str) else row["meta"]
+    params = meta.get("params") or []
+    return f"Define {params[y]} as" if y < len(params) else None
+
+
+def finding_for(row: Mapping[str, Any], x: int, y: int) -> str:
+    refs = missing_refs(row, x, y)
+    if not refs:
+        return f"this step is not wrong in itself, but it comes later: step {x + 1} comes first"
+    names = igsm_names(row)
+    shown = [f"{names[r]} ({r})" if names and r in names else r for r in refs]
+    what = "the number of " if names else "the value "
+    listed = ", ".join(shown[:3])
+    verb = "is" if len(shown) == 1 else "are"
+    return f"this needs {what}{listed}, which {verb} not known yet at this point"
+
+
+@dataclass(frozen=True)
+class ReorderParams(TransformParams):
+    premature_only: bool = False  # only later steps that truly cannot be computed yet
+
+
+@register
+class ReorderTransform(Transform):
+    name = "reorder"
+    description = "write a later step too early, retract it, continue (the paper's fake mistake)"
+    Params = ReorderParams
+    params: ReorderParams
+
+    def choices(self, row: Mapping[str, Any]) -> dict[int, list[int]]:
+        """Per step X, the later steps Y that may be written before it."""
+        steps = row["steps"]
+        n = len(steps)
+        out: dict[int, list[int]] = {}
+        for x in range(n - 1):
+            ys = [
+                y
+                for y in range(x + 1, n)
+                if steps[y] != steps[x]
+                and (not self.params.premature_only or is_premature(row, x, y))
+            ]
+            if ys:
+                out[x] = ys
+        return out
+
+    def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
+        if len(row["steps"]) < 2:
+            raise Skip("too_few_steps", "reorder needs at least two steps")
+        choices = self.choices(row)
+        if not choices:
+            raise Skip(
+                "no_premature_step" if self.params.premature_only else "no_later_step",
+                "no later step can be written before an earlier one",
+            )
+        counts = place_counts(
+            rng, sorted(choices), self.params, {x: len(c) for x, c in choices.items()}
+        )
+        attempts: list[WrongAttempt] = []
+        for x in sorted(counts):
+            for y in rng.sample(choices[x], counts[x]):
+                attempts.append(
+                    WrongAttempt(
+                        at=x,
+                        kind=self.name,
+                        steps=(row["steps"][y],),
+                        finding=finding_for(row, x, y),
+                        head=igsm_head(row, y),
+                        detail={
+                            "from_step": y,
+                            "premature": is_premature(row, x, y),
+                            "missing": missing_refs(row, x, y),
+                        },
+                    )
+                )
+        return Candidate(
+            row=row,
+            transform=self.name,
+            attempts=tuple(attempts),
+            params=self.param_dict(),
+            eligible=tuple(sorted(choices)),
+        )
+
+
+def validate_reorder(candidate: Candidate) -> list[str]:
+    """Independent re-check of every reorder attempt's evidence."""
+    row = candidate.row
+    steps = row["steps"]
+    problems: list[str] = []
+    for a in candidate.attempts:
+        y = a.detail.get("from_step")
+        if not isinstance(y, int) or not a.at < y < len(steps):
+            problems.append(f"attempt at {a.at}: from_step {y} is not a later step")
+            continue
+        if a.steps != (steps[y],):
+            problems.append(f"attempt at {a.at}: text is not step {y} verbatim")
+        if steps[y] == steps[a.at]:
+            problems.append(f"attempt at {a.at}: step {y} reads the same as the correct step")
+        if a.detail.get("premature") != is_premature(row, a.at, y):
+            problems.append(f"attempt at {a.at}: premature flag disagrees with the number flow")
+    return problems
