@@ -21,7 +21,7 @@ def resolve_table_path(path: str | Path) -> Path:
     if p.is_file():
         return p
     if p.is_dir():
-        for candidate in ("solutions.parquet", "samples.parquet", "shards"):
+        for candidate in ("samples.parquet", "solutions.parquet", "shards"):
             if (p / candidate).exists():
                 return p / candidate
         found = sorted(p.glob("*.parquet"))
@@ -105,6 +105,25 @@ def render_solution(row: dict[str, Any]) -> Panel:
     return Panel(Group(header, Text(""), table, Text(""), footer), title=title, title_align="left")
 
 
+def render_sample(row: dict[str, Any]) -> Panel:
+    """A retry sample: wrong parts red, markers yellow, the correction green, with findings."""
+    from errsynth.render.inspect import highlight
+
+    body = highlight(row)
+    notes = Text()
+    for e in row.get("errors") or []:
+        flag = (
+            ""
+            if e.get("premature") is None
+            else (" premature" if e["premature"] else " not premature")
+        )
+        notes.append(f"step {e['step']} · {e['kind']}{flag}: ", style="bold")
+        notes.append(f"{e['finding']}\n", style="dim")
+    title = f"{row.get('kind', '')} · {row.get('style', '')} · {row.get('source', '')} · {row.get('id', '')}"
+    subtitle = f"{row.get('n_errors', 0)} error(s) · answer {row.get('answer', '')}"
+    return Panel(Group(body, Text(""), notes), title=title, title_align="left", subtitle=subtitle)
+
+
 def inspect_path(
     path: str | Path, n: int = 3, offset: int = 0, console: Console | None = None
 ) -> int:
@@ -114,6 +133,8 @@ def inspect_path(
     for row in rows:
         if "steps" in row and "equations" in row:
             console.print(render_solution(row))
+        elif "text" in row and "errors" in row:
+            console.print(render_sample(row))
         else:
             console.print(Panel(json.dumps(row, indent=2, default=str, ensure_ascii=False)[:4000]))
     if not rows:

@@ -65,7 +65,7 @@ def augment_summary(manifest: dict[str, Any], out_dir: str | Path) -> Table:
         ("premature", "right"),
         ("realized rate", "right"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, min_width=26 if name == "transform" else None)  # type: ignore[arg-type]
     for name, st in manifest["per_transform"].items():
         realized = st["realized_rate"]
         table.add_row(
