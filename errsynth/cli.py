@@ -275,6 +275,117 @@ def augment(
         console.print(augment_summary(manifest, out_dir))
 
 
+@main.command("run")
+@click.argument(
+    "recipe_path", metavar="RECIPE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run directory (default: runs/<recipe name>).",
+)
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", default=None, help="Join a running Ray cluster (e.g. auto).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a recipe value, e.g. seed=3 or process.0.augment.style.name=natural.",
+)
+@click.option(
+    "--force", is_flag=True, help="Start over even if the run directory holds a finished run."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary.")
+def run_cmd(
+    recipe_path: Path,
+    out_dir: Path | None,
+    engine: str,
+    ray_address: str | None,
+    overrides: tuple[str, ...],
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Run a YAML recipe: sources → process → mix → Parquet shards + manifest.
+
+    A killed run started again with the same command resumes where it stopped; a
+    finished run is not redone unless --force.
+    """
+    from rich.console import Console
+
+    from errsynth.mix.spec import MixSpecError
+    from errsynth.mix.weights import MixPlanError
+    from errsynth.pipeline.executors import make_executor
+    from errsynth.pipeline.run import RunError, run_recipe
+    from errsynth.progress import stage_progress
+    from errsynth.recipe import RecipeError, load_recipe
+
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        recipe = load_recipe(recipe_path, overrides)
+    except RecipeError as exc:
+        raise click.ClickException("invalid recipe:\n" + str(exc)) from exc
+    out = out_dir or Path("runs") / recipe.name
+    executor = make_executor(engine, ray_address if engine == "ray" else None)
+    with stage_progress(disable=quiet) as progress:
+        try:
+            manifest = run_recipe(
+                recipe,
+                out,
+                executor=executor,
+                force=force,
+                progress=progress,
+                log=lambda m: console.print(f"[dim]{m}[/dim]"),
+            )
+        except (RunError, MixPlanError, MixSpecError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(
+                f"{exc.strerror or exc}: {exc.filename or out} "
+                "(check free disk space and permissions)"
+            ) from exc
+    if not quiet:
+        from errsynth.summary import run_summary
+
+        console.print(run_summary(manifest, out))
+
+
+@main.group("recipe")
+def recipe_group() -> None:
+    """Validate recipes and print their JSON Schema."""
+
+
+@recipe_group.command("validate")
+@click.argument(
+    "recipe_path", metavar="RECIPE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+def recipe_validate(recipe_path: Path, overrides: tuple[str, ...]) -> None:
+    """Check a recipe; every problem is printed as FILE:LINE: path: message."""
+    from errsynth.recipe import RecipeError, load_recipe
+
+    try:
+        recipe = load_recipe(recipe_path, overrides)
+    except RecipeError as exc:
+        raise click.ClickException("invalid recipe:\n" + str(exc)) from exc
+    click.echo(
+        f"{recipe_path}: ok ({len(recipe.data['sources'])} source(s), "
+        f"{len(recipe.data.get('process', []))} operator(s))"
+    )
+
+
+@recipe_group.command("schema")
+def recipe_schema_cmd() -> None:
+    """Print the recipe JSON Schema (for editors; also schemas/recipe.schema.json)."""
+    from errsynth.recipe import recipe_schema
+    from errsynth.schema import dump_json_schema
+
+    sys.stdout.write(dump_json_schema(recipe_schema()))
+
+
 @main.command("inspect")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("-n", "n", type=int, default=3, show_default=True, help="How many rows to show.")

@@ -1,0 +1,274 @@
+"""Recipe `process:` operators: their parameters and their engine-independent work.
+
+Each operator is either a *filter* over solution rows (decontaminate, filter)
+that maps one batch to (kept rows, rejected rows), a *dedup* that needs the
+whole table's key columns before it can decide, or `augment`, which turns
+solution rows into sample rows. Engines only schedule this code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from errsynth.dedup import (
+    MinHashParams,
+    NearDedupConfig,
+    NgramIndex,
+    decontaminate,
+    exact_dedup,
+    load_eval_set,
+    near_dedup,
+)
+from errsynth.dedup.result import DedupResult
+
+ORDER = "_order"  # keep-first order of solution rows: (source index, row number)
+
+
+@dataclass(frozen=True)
+class DedupExactParams:
+    """Drop rows whose normalized text equals an earlier row's (keep-first by input order)."""
+
+    fields: tuple[str, ...] = ("question",)
+
+
+@dataclass(frozen=True)
+class DedupMinhashParams:
+    """Drop near duplicates: MinHash signatures, LSH band bucketing, connected components."""
+
+    fields: tuple[str, ...] = ("question",)
+    threshold: float = 0.5
+    num_perm: int = 128
+    ngram: int = 3
+    unit: Literal["word", "char"] = "word"
+    bands: int | None = None
+    rows: int | None = None
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class DecontaminateParams:
+    """Drop rows sharing a word n-gram with an evaluation file's questions."""
+
+    eval: tuple[str, ...] = ()
+    ngram: int = 13
+    fields: tuple[str, ...] = ("question",)
+
+
+@dataclass(frozen=True)
+class FilterParams:
+    """Keep solutions by step count, equation verdicts and source."""
+
+    min_steps: int = 1
+    max_steps: int | None = None
+    equations_ok: bool = False  # drop solutions with an equation judged wrong
+    sources: tuple[str, ...] = ()  # keep only these sources (empty: all)
+
+
+@dataclass(frozen=True)
+class AugmentParams:
+    """Turn solutions into retry samples: transforms, a rendering style, and the clean rows."""
+
+    transforms: tuple[Mapping[str, Mapping[str, Any]], ...] = ()
+    style: Mapping[str, Any] = field(default_factory=dict)
+    include_clean: bool = True
+
+
+class Operator:
+    name: ClassVar[str]
+    Params: ClassVar[type]
+    kind: ClassVar[Literal["filter", "dedup", "augment"]]
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        known = {f.name for f in dataclasses.fields(self.Params)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown parameter(s) {unknown}; known: {sorted(known)}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        if "fields" in values and isinstance(values["fields"], str):
+            values["fields"] = (values["fields"],)
+        self.params = self.Params(**values)
+
+    def describe(self) -> dict[str, Any]:
+        return {self.name: json.loads(json.dumps(dataclasses.asdict(self.params), default=list))}
+
+
+OPERATORS: dict[str, type[Operator]] = {}
+
+
+def register(cls: type[Operator]) -> type[Operator]:
+    OPERATORS[cls.name] = cls
+    return cls
+
+
+def _rejects(
+    table: pa.Table, mask: pa.Array, stage: str, reasons: list[str], details: list[str]
+) -> pa.Table:
+    removed = table.filter(mask)
+    return pa.table(
+        {
+            "id": removed.column("id"),
+            "source": removed.column("source"),
+            "stage": pa.array([stage] * removed.num_rows, pa.string()),
+            "reason": pa.array(reasons, pa.string()),
+            "detail": pa.array(details, pa.string()),
+        }
+    )
+
+
+class DedupOperator(Operator):
+    kind = "dedup"
+
+    def decide(self, keys: pa.Table) -> DedupResult:
+        raise NotImplementedError
+
+    def key_columns(self) -> list[str]:
+        return ["id", ORDER, *self.params.fields]  # type: ignore[attr-defined]
+
+
+@register
+class DedupExact(DedupOperator):
+    name = "dedup_exact"
+    Params = DedupExactParams
+
+    def decide(self, keys: pa.Table) -> DedupResult:
+        return exact_dedup(keys, self.params.fields, id_col="id", order_col=ORDER)
+
+
+@register
+class DedupMinhash(DedupOperator):
+    name = "dedup_minhash"
+    Params = DedupMinhashParams
+
+    def decide(self, keys: pa.Table) -> DedupResult:
+        p = self.params
+        config = NearDedupConfig(
+            minhash=MinHashParams(num_perm=p.num_perm, seed=p.seed, ngram=p.ngram, unit=p.unit),
+            threshold=p.threshold,
+            bands=p.bands,
+            rows=p.rows,
+        )
+        return near_dedup(keys, p.fields, id_col="id", order_col=ORDER, config=config)
+
+
+def dedup_split(table: pa.Table, result: DedupResult, stage: str) -> tuple[pa.Table, pa.Table]:
+    """Apply a dedup decision (by id) to a batch: kept rows and rejects naming the kept twin."""
+    removed = {
+        rid: dup
+        for rid, kept, dup in zip(
+            result.ids.to_pylist(),
+            result.kept_mask.tolist(),
+            result.duplicate_of.to_pylist(),
+            strict=True,
+        )
+        if not kept
+    }
+    ids = table.column("id").to_pylist()
+    hit = [i in removed for i in ids]
+    mask = pa.array(hit, pa.bool_())
+    details = [f"duplicate of {removed[i]}" for i, h in zip(ids, hit, strict=True) if h]
+    reasons = [result.reason] * len(details)
+    return table.filter(pc.invert(mask)), _rejects(table, mask, stage, reasons, details)
+
+
+@register
+class Decontaminate(Operator):
+    name = "decontaminate"
+    Params = DecontaminateParams
+    kind = "filter"
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        super().__init__(params)
+        if not self.params.eval:
+            raise ValueError("decontaminate: list at least one evaluation file under eval:")
+        self._index: NgramIndex | None = None
+
+    def index(self) -> NgramIndex:
+        if self._index is None:
+            sets = [load_eval_set(path) for path in self.params.eval]
+            self._index = NgramIndex.build(sets, n=self.params.ngram)
+        return self._index
+
+    def apply(self, table: pa.Table, stage: str) -> tuple[pa.Table, pa.Table]:
+        result = decontaminate(table, self.index(), self.params.fields, id_col="id")
+        hit = [e is not None for e in result.eval_id]
+        mask = pa.array(hit, pa.bool_())
+        details = [
+            f"eval {e}: {g!r}"
+            for e, g, h in zip(result.eval_id, result.ngram, hit, strict=True)
+            if h
+        ]
+        return table.filter(pc.invert(mask)), _rejects(
+            table, mask, stage, ["contaminated"] * len(details), details
+        )
+
+
+@register
+class Filter(Operator):
+    name = "filter"
+    Params = FilterParams
+    kind = "filter"
+
+    def apply(self, table: pa.Table, stage: str) -> tuple[pa.Table, pa.Table]:
+        p = self.params
+        reasons: list[str | None] = []
+        for row in table.select(["source", "steps", "equations"]).to_pylist():
+            n = len(row["steps"])
+            if n < p.min_steps:
+                reasons.append(f"fewer than {p.min_steps} steps")
+            elif p.max_steps is not None and n > p.max_steps:
+                reasons.append(f"more than {p.max_steps} steps")
+            elif p.equations_ok and any(e["ok"] is False for e in row["equations"]):
+                reasons.append("an equation is judged wrong")
+            elif p.sources and row["source"] not in p.sources:
+                reasons.append(f"source {row['source']!r} not kept")
+            else:
+                reasons.append(None)
+        mask = pa.array([r is not None for r in reasons], pa.bool_())
+        details = [r for r in reasons if r is not None]
+        return table.filter(pc.invert(mask)), _rejects(
+            table, mask, stage, ["filtered"] * len(details), details
+        )
+
+
+@register
+class Augment(Operator):
+    name = "augment"
+    Params = AugmentParams
+    kind = "augment"
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        from errsynth.render import StyleConfig
+        from errsynth.transforms import make_transform
+
+        super().__init__(params)
+        self.transforms = []
+        for k, entry in enumerate(self.params.transforms):
+            if not isinstance(entry, Mapping) or len(entry) != 1:
+                raise ValueError(
+                    f"augment.transforms[{k}]: expected one {{name: {{params}}}} entry"
+                )
+            ((tname, tparams),) = entry.items()
+            self.transforms.append(make_transform(tname, **dict(tparams or {})))
+        if not self.transforms and not self.params.include_clean:
+            raise ValueError("augment: name at least one transform, or set include_clean: true")
+        style = dict(self.params.style)
+        self.style = StyleConfig(**style)
+
+
+def make_operator(entry: Any, where: str) -> Operator:
+    """One `process:` entry (`{name: {params}}`) as an operator."""
+    if not isinstance(entry, Mapping) or len(entry) != 1:
+        raise ValueError(f"{where}: expected one {{operator: {{params}}}} mapping")
+    ((name, params),) = entry.items()
+    if name not in OPERATORS:
+        raise ValueError(
+            f"{where}: unknown operator {name!r}; choose from {', '.join(sorted(OPERATORS))}"
+        )
+    return OPERATORS[name](dict(params or {}))

@@ -1,0 +1,491 @@
+"""Run a recipe: sources → process operators → mix → shards, resumable and deterministic.
+
+The run directory:
+
+    sources/NAME/        ingest output per source (solutions, rejects, manifest)
+    stages/NN-OP/        each process operator: data/ chunk files, rejects/, done.json
+    shards/part-NNNNN.parquet, rejects/*.parquet, manifest.json
+
+Work is cut into chunks of `engine.chunk_rows` input rows; each chunk's output is
+written to a temp file and renamed, and a stage is finished when its done.json
+exists. A killed run started again skips finished stages and chunks. Chunks are
+the unit the executor schedules (in-process, or Ray tasks), and their content
+never depends on the executor, so shards are byte-identical across engines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import errsynth
+from errsynth.pipeline.executors import Executor, LocalExecutor
+from errsynth.pipeline.ops import (
+    ORDER,
+    Augment,
+    DedupOperator,
+    Operator,
+    dedup_split,
+    make_operator,
+)
+from errsynth.recipe import Recipe, default_mix, resolved_entry
+
+STAGE_REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+    ]
+)
+
+
+class RunError(RuntimeError):
+    """A run that cannot go on; the message says what to do."""
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def recipe_digest(recipe: Recipe) -> str:
+    return hashlib.sha256(json.dumps(recipe.data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class RunContext:
+    recipe: Recipe
+    out: Path
+    executor: Executor
+    progress: Callable[[str, int | None], Callable[[int], None]] | None = None
+    log: Callable[[str], None] = lambda msg: None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chunk_rows(self) -> int:
+        return int(self.recipe.data.get("engine", {}).get("chunk_rows", 20000))
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+def _generate_source(ctx: RunContext, src: dict[str, Any], folder: Path) -> list[Path]:
+    from errsynth.igsm.generator import generate
+
+    g = src["generate"]
+    path = folder / "generated.parquet"
+    if not path.exists():
+        rows = list(
+            generate(
+                g["n"],
+                g.get("max_ops", 6),
+                g.get("seed", 0),
+                names=g.get("names", "full"),
+                distractors=g.get("distractors"),
+            )
+        )
+        write_parquet_atomic(pa.Table.from_pylist(rows), path)
+    return [path]
+
+
+def ingest_sources(ctx: RunContext) -> list[Path]:
+    """Ingest every source into sources/NAME (skipped when already done)."""
+    from errsynth.ingest.run import ingest
+
+    tables: list[Path] = []
+    for src in ctx.recipe.data["sources"]:
+        folder = ctx.out / "sources" / src["name"]
+        done = folder / "manifest.json"
+        if not done.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            if "generate" in src:
+                inputs = _generate_source(ctx, src, folder)
+                fmt = "igsm"
+            else:
+                paths = src["path"] if isinstance(src["path"], list) else [src["path"]]
+                inputs = [ctx.recipe.resolve_path(p) for p in paths]
+                fmt = src.get("format", "auto")
+            ctx.log(f"ingest {src['name']}: {', '.join(str(p) for p in inputs)}")
+            ingest(
+                inputs,
+                folder,
+                fmt="jsonl" if src.get("fields") else fmt,
+                source=src["name"],
+                field_map=src.get("fields") or {},
+            )
+            if src.get("limit"):
+                _limit(folder / "solutions.parquet", src["limit"])
+        tables.append(folder / "solutions.parquet")
+    return tables
+
+
+def _limit(path: Path, n: int) -> None:
+    """Keep the first n solutions (the rest are recorded as rejects, reason over_limit)."""
+    table = pq.read_table(path)
+    if table.num_rows <= n:
+        return
+    rest = table.slice(n)
+    rejects_path = path.with_name("rejects.parquet")
+    old = pq.read_table(rejects_path)
+    extra = pa.table(
+        {
+            "file": pa.array([str(path)] * rest.num_rows, pa.string()),
+            "record": pa.array([None] * rest.num_rows, pa.int64()),
+            "format": rest.column("format"),
+            "reason": pa.array(["over_limit"] * rest.num_rows, pa.string()),
+            "detail": pa.array([f"source limit {n}"] * rest.num_rows, pa.string()),
+            "raw": rest.column("id").cast(pa.string()),
+        }
+    ).cast(old.schema)
+    write_parquet_atomic(pa.concat_tables([old, extra]), rejects_path)
+    write_parquet_atomic(table.slice(0, n), path)
+    manifest_path = path.with_name("manifest.json")
+    m = json.loads(manifest_path.read_text())
+    m["rows_out"] = n
+    m["rows_rejected"] += rest.num_rows
+    m["rejected_by_reason"]["over_limit"] = rest.num_rows
+    write_json_atomic(manifest_path, m)
+
+
+def chunk_inputs(ctx: RunContext, tables: list[Path]) -> list[pa.Table]:
+    """All solutions with the keep-first order column, cut into chunks of chunk_rows."""
+    parts = []
+    for k, path in enumerate(tables):
+        t = pq.read_table(path)
+        order = pa.array([(k << 40) | i for i in range(t.num_rows)], pa.int64())
+        parts.append(t.append_column(ORDER, order))
+    table = pa.concat_tables(parts) if parts else pa.table({})
+    size = ctx.chunk_rows
+    return (
+        [table.slice(i, size) for i in range(0, max(table.num_rows, 1), size)]
+        if table.num_rows
+        else []
+    )
+
+
+# --- stages ----------------------------------------------------------------------------
+
+
+def _stage_dir(ctx: RunContext, index: int, op: Operator) -> Path:
+    return ctx.out / "stages" / f"{index:02d}-{op.name}"
+
+
+def _chunk_paths(folder: Path) -> list[Path]:
+    return sorted((folder / "data").glob("chunk-*.parquet"))
+
+
+def _read_chunks(folder: Path) -> list[pa.Table]:
+    return [pq.read_table(p) for p in _chunk_paths(folder)]
+
+
+def run_filter_chunk(args: tuple[Operator, pa.Table, str, str, str]) -> tuple[int, int]:
+    """One chunk of a filter operator (module-level so executors can ship it)."""
+    op, chunk, stage, data_path, rejects_path = args
+    kept, rejected = op.apply(chunk, stage)  # type: ignore[attr-defined]
+    write_parquet_atomic(rejected.cast(STAGE_REJECT_SCHEMA), Path(rejects_path))
+    write_parquet_atomic(kept, Path(data_path))
+    return kept.num_rows, rejected.num_rows
+
+
+def run_augment_chunk(args: tuple[Augment, pa.Table, int, str, str]) -> tuple[int, int]:
+    """One chunk of the augment operator: samples and candidate rejects."""
+    from errsynth.augment import AugmentSpec, TransformStats, augment_row
+    from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
+
+    op, chunk, seed, data_path, rejects_path = args
+    spec = AugmentSpec(
+        transforms=op.transforms, style=op.style, seed=seed, include_clean=op.params.include_clean
+    )
+    stats = {t.name: TransformStats() for t in op.transforms}
+    samples: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    orders = chunk.column(ORDER).to_pylist()
+    for row, order in zip(chunk.drop_columns([ORDER]).to_pylist(), orders, strict=True):
+        made, rejected = augment_row(row, spec, stats)
+        for s in made:
+            s[ORDER] = order
+        samples.extend(made)
+        rejects.extend(rejected)
+    schema = SAMPLE_SCHEMA.append(pa.field(ORDER, pa.int64(), nullable=False))
+    write_parquet_atomic(
+        pa.Table.from_pylist(rejects, schema=CANDIDATE_REJECT_SCHEMA), Path(rejects_path)
+    )
+    write_parquet_atomic(pa.Table.from_pylist(samples, schema=schema), Path(data_path))
+    stats_path = Path(data_path).with_suffix(".stats.json")
+    write_json_atomic(stats_path, {k: v.as_dict() for k, v in stats.items()})
+    return len(samples), len(rejects)
+
+
+def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[pa.Table]) -> list[pa.Table]:
+    """Run one operator over the chunks (resuming finished chunks); returns its output chunks."""
+    folder = _stage_dir(ctx, index, op)
+    done = folder / "done.json"
+    if done.exists():
+        ctx.stats.setdefault("stages", []).append(json.loads(done.read_text()))
+        ctx.log(f"stage {folder.name}: already done")
+        return _read_chunks(folder)
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "rejects").mkdir(parents=True, exist_ok=True)
+    stage = folder.name
+    started = time.perf_counter()
+    rows_in = sum(c.num_rows for c in chunks)
+    if isinstance(op, DedupOperator):
+        keys = pa.concat_tables([c.select(op.key_columns()) for c in chunks]) if chunks else None
+        result = op.decide(keys) if keys is not None and keys.num_rows else None
+        for k, chunk in enumerate(chunks):
+            data_path = folder / "data" / f"chunk-{k:05d}.parquet"
+            if data_path.exists():
+                continue
+            if result is None:
+                kept, rejected = (
+                    chunk,
+                    pa.table({f.name: pa.array([], f.type) for f in STAGE_REJECT_SCHEMA}),
+                )
+            else:
+                kept, rejected = dedup_split(chunk, result, stage)
+            write_parquet_atomic(
+                rejected.cast(STAGE_REJECT_SCHEMA), folder / "rejects" / f"chunk-{k:05d}.parquet"
+            )
+            write_parquet_atomic(kept, data_path)
+    else:
+        todo = [
+            k
+            for k in range(len(chunks))
+            if not (folder / "data" / f"chunk-{k:05d}.parquet").exists()
+        ]
+        if isinstance(op, Augment):
+            fn: Callable[[Any], tuple[int, int]] = run_augment_chunk
+            jobs = [
+                (
+                    op,
+                    chunks[k],
+                    ctx.recipe.seed,
+                    str(folder / "data" / f"chunk-{k:05d}.parquet"),
+                    str(folder / "rejects" / f"chunk-{k:05d}.parquet"),
+                )
+                for k in todo
+            ]
+            if any(t.name == "distractor" for t in op.transforms):
+                pool_rows = (
+                    r for c in chunks for r in c.select(["id", "source", "steps"]).to_pylist()
+                )
+                for t in op.transforms:
+                    t.prepare(pool_rows, ctx.recipe.seed)
+        else:
+            fn = run_filter_chunk
+            jobs = [
+                (
+                    op,
+                    chunks[k],
+                    stage,
+                    str(folder / "data" / f"chunk-{k:05d}.parquet"),
+                    str(folder / "rejects" / f"chunk-{k:05d}.parquet"),
+                )
+                for k in todo
+            ]
+        advance = ctx.progress(stage, len(chunks)) if ctx.progress else None
+        if advance:
+            advance(len(chunks) - len(todo))
+        for _ in ctx.executor.map(fn, jobs):
+            if advance:
+                advance(1)
+    out_chunks = _read_chunks(folder)
+    rejects = [pq.read_table(p) for p in sorted((folder / "rejects").glob("chunk-*.parquet"))]
+    reasons: Counter[str] = Counter()
+    for r in rejects:
+        reasons.update(r.column("reason").to_pylist())
+    info: dict[str, Any] = {
+        "stage": stage,
+        "operator": op.describe(),
+        "rows_in": rows_in,
+        "rows_out": sum(c.num_rows for c in out_chunks),
+        "rows_rejected": sum(r.num_rows for r in rejects),
+        "rejected_by_reason": dict(sorted(reasons.items())),
+        "elapsed_s": round(time.perf_counter() - started, 3),
+    }
+    if isinstance(op, Augment):
+        per: dict[str, Counter[str]] = {}
+        for p in sorted((folder / "data").glob("chunk-*.stats.json")):
+            for name, st in json.loads(p.read_text()).items():
+                acc = per.setdefault(name, Counter())
+                for key in (
+                    "tried",
+                    "emitted",
+                    "rejected",
+                    "errors",
+                    "premature",
+                    "eligible_steps",
+                    "steps_with_attempt",
+                    "solution_steps",
+                ):
+                    acc[key] += st[key]
+        info["per_transform"] = {k: dict(v) for k, v in per.items()}
+    write_json_atomic(done, info)
+    ctx.stats.setdefault("stages", []).append(info)
+    return out_chunks
+
+
+def _clean_samples(ctx: RunContext, chunks: list[pa.Table]) -> list[pa.Table]:
+    """Without an augment operator, the solutions themselves become clean samples."""
+    op = make_operator({"augment": {"transforms": [], "include_clean": True}}, "implicit augment")
+    index = len(ctx.recipe.data.get("process", []))
+    return run_stage(ctx, index, op, chunks)
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+def run_recipe(
+    recipe: Recipe,
+    out: Path,
+    *,
+    executor: Executor | None = None,
+    force: bool = False,
+    progress: Callable[[str, int | None], Callable[[int], None]] | None = None,
+    log: Callable[[str], None] = lambda msg: None,
+) -> dict[str, Any]:
+    """Run (or resume) a recipe into `out`; returns the manifest."""
+    from errsynth.mix import mix_and_write
+
+    out = Path(out)
+    digest = recipe_digest(recipe)
+    marker = out / "run.json"
+    if force and out.exists():
+        for name in ("sources", "stages", "shards", "rejects", "manifest.json", "run.json"):
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    if marker.exists():
+        previous = json.loads(marker.read_text())
+        if previous.get("recipe_sha256") != digest:
+            raise RunError(
+                f"{out} holds a run of a different recipe (or other --set values); "
+                "use --force to start over, or another -o directory"
+            )
+        if (out / "manifest.json").exists():
+            log("finished already: nothing to do (use --force to run again)")
+            return json.loads((out / "manifest.json").read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out / f".write-probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"x")
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    write_json_atomic(
+        marker,
+        {"recipe_sha256": digest, "recipe": recipe.data, "errsynth_version": errsynth.__version__},
+    )
+    started = time.perf_counter()
+    ctx = RunContext(recipe, out, executor or LocalExecutor(), progress=progress, log=log)
+    tables = ingest_sources(ctx)
+    chunks = chunk_inputs(ctx, tables)
+    ops = [
+        make_operator(resolved_entry(recipe, e), f"process[{i}]")
+        for i, e in enumerate(recipe.data.get("process", []))
+    ]
+    augmented = False
+    for i, op in enumerate(ops):
+        if augmented and not isinstance(op, DedupOperator):
+            raise RunError(f"process[{i}] {op.name}: only dedup operators may follow augment")
+        chunks = run_stage(ctx, i, op, chunks)
+        augmented = augmented or isinstance(op, Augment)
+    if not augmented:
+        chunks = _clean_samples(ctx, chunks)
+    spec = {
+        "mix": recipe.data.get("mix") or default_mix(),
+        "output": recipe.data.get("output") or {},
+    }
+    sample_dirs = [c for c in chunks if c.num_rows]
+    samples = pa.concat_tables(sample_dirs).drop_columns([ORDER]) if sample_dirs else None
+    if samples is None:
+        raise RunError("no samples left to mix: every row was rejected (see rejects/ and stages/)")
+    collect_rejects(ctx)
+    mixed = mix_and_write(samples, out, spec, recipe=recipe.data, seed=recipe.seed, overwrite=True)
+    manifest = build_run_manifest(ctx, mixed, time.perf_counter() - started)
+    write_json_atomic(out / "manifest.json", manifest)
+    return manifest
+
+
+def collect_rejects(ctx: RunContext) -> None:
+    """rejects/: one file per source's ingest and per stage, each row with its reason."""
+    folder = ctx.out / "rejects"
+    folder.mkdir(exist_ok=True)
+    for src in ctx.recipe.data["sources"]:
+        path = ctx.out / "sources" / src["name"] / "rejects.parquet"
+        target = folder / f"ingest-{src['name']}.parquet"
+        if path.exists() and not target.exists():
+            write_parquet_atomic(pq.read_table(path), target)
+    for stage in sorted((ctx.out / "stages").glob("*")) if (ctx.out / "stages").exists() else []:
+        parts = [pq.read_table(p) for p in sorted((stage / "rejects").glob("chunk-*.parquet"))]
+        target = folder / f"stage-{stage.name}.parquet"
+        if parts and not target.exists():
+            write_parquet_atomic(pa.concat_tables(parts, promote_options="default"), target)
+
+
+def build_run_manifest(ctx: RunContext, mixed: dict[str, Any], elapsed: float) -> dict[str, Any]:
+    """The run's manifest: the mix's (shards, tokens, streams) plus the accounting per source."""
+    sources: dict[str, dict[str, Any]] = {}
+    for src in ctx.recipe.data["sources"]:
+        m = json.loads((ctx.out / "sources" / src["name"] / "manifest.json").read_text())
+        sources[src["name"]] = {
+            "rows_in": m["rows_in"],
+            "ingest_rejected": m["rows_rejected"],
+            "ingest_rejected_by_reason": m["rejected_by_reason"],
+            "stage_rejected": 0,
+            "rows_out_clean": m["rows_out"],
+        }
+    for stage in ctx.stats.get("stages", []):
+        folder = ctx.out / "stages" / stage["stage"]
+        if stage["operator"] and next(iter(stage["operator"])) == "augment":
+            continue
+        for p in sorted((folder / "rejects").glob("chunk-*.parquet")):
+            for s in pq.read_table(p, columns=["source"]).column("source").to_pylist():
+                sources[s]["stage_rejected"] += 1
+                sources[s]["rows_out_clean"] -= 1
+    for s in sources.values():
+        s["rows_rejected"] = s["ingest_rejected"] + s["stage_rejected"]
+        assert s["rows_in"] == s["rows_out_clean"] + s["rows_rejected"], s
+    rows_in = sum(s["rows_in"] for s in sources.values())
+    rows_rejected = sum(s["rows_rejected"] for s in sources.values())
+    manifest = dict(mixed)
+    manifest.update(
+        {
+            "errsynth_version": errsynth.__version__,
+            "recipe": ctx.recipe.data,
+            "recipe_overrides": ctx.recipe.overrides,
+            "seed": ctx.recipe.seed,
+            "engine": ctx.executor.name,
+            "rows_in": rows_in,
+            "rows_out": mixed["rows_out"],
+            "rows_rejected": rows_rejected,
+            "mix_rows_in": mixed.get("rows_in"),
+            "mix_rows_rejected": mixed.get("rows_rejected"),
+            "sources": sources,
+            "stages": ctx.stats.get("stages", []),
+            "elapsed_s": round(elapsed, 3),
+        }
+    )
+    return manifest
