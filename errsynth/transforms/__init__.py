@@ -15,7 +15,7 @@ from errsynth.transforms.base import (
 
 def ensure_registered() -> None:
     """Import every built-in transform module (each registers itself)."""
-    from errsynth.transforms import distractor, igsm_retry, reorder  # noqa: F401  (arith: TODO)
+    from errsynth.transforms import arith, distractor, igsm_retry, reorder  # noqa: F401
 
 
 def make_transform(name: str, **params: object) -> Transform:
