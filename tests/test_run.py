@@ -142,3 +142,42 @@ def test_ray_engine_gives_identical_bytes(tmp_path: Path, ray_local) -> None:
     )
     assert remote["engine"] == "ray" and local["engine"] == "local"
     assert _shard_hashes(tmp_path / "local") == _shard_hashes(tmp_path / "ray")
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing_half_written(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import errno
+
+    import errsynth.pipeline.run as run_mod
+
+    ref = tmp_path / "ref"
+    run_recipe(load_recipe(RECIPES / "quickstart.yaml", SMALL), ref)
+    real = run_mod.pq.write_table
+    calls = {"n": 0}
+
+    def failing(table, where, **kw):  # the 6th Parquet write finds the disk full, mid-file
+        calls["n"] += 1
+        if calls["n"] == 6:
+            Path(where).write_bytes(b"PAR1 partial")
+            raise OSError(errno.ENOSPC, "No space left on device", str(where))
+        return real(table, where, **kw)
+
+    monkeypatch.setattr(run_mod.pq, "write_table", failing)
+    out = tmp_path / "full"
+    res = CliRunner().invoke(
+        main, ["run", str(RECIPES / "quickstart.yaml"), "-o", str(out), *SET_SMALL]
+    )
+    assert (
+        res.exit_code == 1
+        and "No space left on device" in res.output
+        and "disk space" in res.output
+    )
+    assert not list(out.rglob(".*.tmp-*")), "a temp file was left behind"
+    assert not (out / "manifest.json").exists() and not (out / "shards").exists()
+    monkeypatch.setattr(run_mod.pq, "write_table", real)
+    res = CliRunner().invoke(
+        main, ["run", str(RECIPES / "quickstart.yaml"), "-o", str(out), *SET_SMALL]
+    )
+    assert res.exit_code == 0, res.output
+    assert _shard_hashes(out) == _shard_hashes(ref)

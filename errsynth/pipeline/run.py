@@ -56,16 +56,25 @@ class RunError(RuntimeError):
     """A run that cannot go on; the message says what to do."""
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temp file beside `path` and rename it into place; on failure (a full
+    disk, say) remove the temp file, so nothing half-written is ever taken as done."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    text = json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n"
+    _atomic(path, lambda tmp: tmp.write_text(text))
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def recipe_digest(recipe: Recipe) -> str:
