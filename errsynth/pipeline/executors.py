@@ -1,20 +1,49 @@
-"""Executors run the same chunk functions in-process or as Ray tasks.
+"""Executors run the same chunk functions in-process or as Ray tasks, and the global stages.
 
 The pipeline cuts work into chunks whose output depends only on the chunk and
-the recipe; an executor only decides where each chunk runs. Results come back
-in job order either way.
+the recipe; an executor decides where each chunk runs (`map`; results come back
+in job order either way). The global stages, which need every row before they
+can decide, are executor hooks too, so `run.py` stays engine-agnostic:
+
+- `dedup(op, chunks) -> DedupResult`: the verdict of a dedup operator over all rows
+  of the chunks (in chunk order). Local: `op.decide` over the concatenated key
+  columns. Ray: Ray Data shuffles (`errsynth.pipeline.ray_stages`).
+- `mix(samples, out, spec, recipe=, seed=) -> manifest`: the mixture into
+  `out/shards` (+ `out/rejects/mix-*`). Local: `mix_and_write`; Ray: `mix_ray`.
+
+Both engines give the same verdicts, the same shard bytes and the same manifest
+(timings and the engine name aside).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from errsynth.dedup.result import DedupResult
+    from errsynth.pipeline.ops import DedupOperator
 
 
 class Executor(Protocol):
     name: str
 
     def map(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]: ...
+
+    def dedup(self, op: DedupOperator, chunks: Sequence[pa.Table]) -> DedupResult: ...
+
+    def mix(
+        self,
+        samples: Sequence[pa.Table],
+        out: Path,
+        spec: Mapping[str, Any],
+        *,
+        recipe: Any = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]: ...
 
 
 class LocalExecutor:
@@ -26,14 +55,46 @@ class LocalExecutor:
         for job in jobs:
             yield fn(job)
 
+    def dedup(self, op: DedupOperator, chunks: Sequence[pa.Table]) -> DedupResult:
+        """`op.decide` over the key columns of all chunks, in one process."""
+        return op.decide(pa.concat_tables([c.select(op.key_columns()) for c in chunks]))
+
+    def mix(
+        self,
+        samples: Sequence[pa.Table],
+        out: Path,
+        spec: Mapping[str, Any],
+        *,
+        recipe: Any = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """`mix_and_write` of the samples (bounded memory: spool and external sort)."""
+        from errsynth.mix import mix_and_write
+
+        return mix_and_write(
+            pa.concat_tables(samples), out, spec, recipe=recipe, seed=seed, overwrite=True
+        )
+
 
 class RayExecutor:
-    """Chunks as Ray tasks (retried when a worker dies), on a local or remote cluster."""
+    """Chunks as Ray tasks (retried when a worker dies), dedup and the mixture as Ray Data
+    shuffles, on a local or remote cluster.
+
+    `partitions` fixes the number of partitions of the dedup shuffles (default: by
+    size); `shuffle` picks Ray Data's shuffle for them: "sort" (plain tasks; the
+    default, quick to start on a laptop or a small cluster) or "hash" (aggregator
+    actors, for large clusters).
+    """
 
     name = "ray"
 
     def __init__(
-        self, address: str | None = None, num_cpus: int | None = None, max_retries: int = 3
+        self,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        max_retries: int = 3,
+        partitions: int | None = None,
+        shuffle: str = "sort",
     ) -> None:
         import ray
 
@@ -46,6 +107,8 @@ class RayExecutor:
             ray.init(**kwargs)
         self._ray = ray
         self.max_retries = max_retries
+        self.partitions = partitions
+        self.shuffle = shuffle
 
     def map(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
         ray = self._ray
@@ -53,6 +116,28 @@ class RayExecutor:
         refs = [task.remote(job) for job in jobs]
         for ref in refs:
             yield ray.get(ref)
+
+    def dedup(self, op: DedupOperator, chunks: Sequence[pa.Table]) -> DedupResult:
+        """Band bucketing / key grouping through Ray's groupby; components on the driver."""
+        from errsynth.pipeline.ray_stages import dedup_ray
+
+        return dedup_ray(op, chunks, self.partitions, self.shuffle)
+
+    def mix(
+        self,
+        samples: Sequence[pa.Table],
+        out: Path,
+        spec: Mapping[str, Any],
+        *,
+        recipe: Any = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """The mixture on Ray Data: per-block steps, merged partials, Ray's sort, one writer."""
+        from errsynth.pipeline.ray_stages import mix_ray
+
+        return mix_ray(
+            samples, out, spec, recipe=recipe, seed=seed, overwrite=True, shuffle=self.shuffle
+        )
 
 
 def make_executor(engine: str, address: str | None = None) -> Executor:

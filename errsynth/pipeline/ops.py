@@ -146,15 +146,20 @@ class DedupMinhash(DedupOperator):
     name = "dedup_minhash"
     Params = DedupMinhashParams
 
-    def decide(self, keys: pa.Table) -> DedupResult:
+    def config(self) -> NearDedupConfig:
+        """The MinHash/LSH settings, shared by the local pass and the Ray stages."""
         p = self.params
-        config = NearDedupConfig(
+        return NearDedupConfig(
             minhash=MinHashParams(num_perm=p.num_perm, seed=p.seed, ngram=p.ngram, unit=p.unit),
             threshold=p.threshold,
             bands=p.bands,
             rows=p.rows,
         )
-        return near_dedup(keys, p.fields, id_col="id", order_col=ORDER, config=config)
+
+    def decide(self, keys: pa.Table) -> DedupResult:
+        return near_dedup(
+            keys, self.params.fields, id_col="id", order_col=ORDER, config=self.config()
+        )
 
 
 def dedup_split(table: pa.Table, result: DedupResult, stage: str) -> tuple[pa.Table, pa.Table]:

@@ -259,8 +259,9 @@ def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[pa.Table])
     started = time.perf_counter()
     rows_in = sum(c.num_rows for c in chunks)
     if isinstance(op, DedupOperator):
-        keys = pa.concat_tables([c.select(op.key_columns()) for c in chunks]) if chunks else None
-        result = op.decide(keys) if keys is not None and keys.num_rows else None
+        # The decision needs every row: the executor makes it (local: one process; Ray:
+        # shuffles). The chunk outputs are written after it, so resuming redoes only it.
+        result = ctx.executor.dedup(op, chunks) if rows_in else None
         for k, chunk in enumerate(chunks):
             data_path = folder / "data" / f"chunk-{k:05d}.parquet"
             if data_path.exists():
@@ -374,8 +375,6 @@ def run_recipe(
     log: Callable[[str], None] = lambda msg: None,
 ) -> dict[str, Any]:
     """Run (or resume) a recipe into `out`; returns the manifest."""
-    from errsynth.mix import mix_and_write
-
     out = Path(out)
     digest = recipe_digest(recipe)
     marker = out / "run.json"
@@ -427,12 +426,11 @@ def run_recipe(
         "mix": recipe.data.get("mix") or default_mix(),
         "output": recipe.data.get("output") or {},
     }
-    sample_dirs = [c for c in chunks if c.num_rows]
-    samples = pa.concat_tables(sample_dirs).drop_columns([ORDER]) if sample_dirs else None
-    if samples is None:
+    samples = [c.drop_columns([ORDER]) for c in chunks if c.num_rows]
+    if not samples:
         raise RunError("no samples left to mix: every row was rejected (see rejects/ and stages/)")
     collect_rejects(ctx)
-    mixed = mix_and_write(samples, out, spec, recipe=recipe.data, seed=recipe.seed, overwrite=True)
+    mixed = ctx.executor.mix(samples, out, spec, recipe=recipe.data, seed=recipe.seed)
     manifest = build_run_manifest(ctx, mixed, time.perf_counter() - started)
     write_json_atomic(out / "manifest.json", manifest)
     return manifest

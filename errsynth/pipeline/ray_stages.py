@@ -1,0 +1,469 @@
+"""The Ray engine's global stages: dedup and the mixture on Ray Data, with Ray's shuffles.
+
+The local engine decides a dedup stage over the whole table's key columns in one
+process and mixes with `errsynth.mix.mix_and_write`. Here the same decisions are
+made by Ray Data pipelines built from the engine-independent steps, and they give
+the same answers (`tests/test_pipeline_ray.py`):
+
+`near_dedup_ray` (``dedup_minhash``)::
+
+    key columns (id, _order, fields), one block per chunk
+      --map_batches: signature_batch + band_batch--> band, band_hash, id, order, minhash, _part
+      --groupby(_part).map_groups(bucket_pairs)----> id, order, rep_id, rep_order, similarity
+      --to_arrow_refs (links only: small)---------> driver: clusters_from_pairs, apply_clusters
+
+  Every LSH bucket is one (band, band_hash); ``_part`` is ``band_hash mod P``, so a
+  group of the shuffle holds whole buckets (of any bands), and `bucket_pairs`
+  links each bucket's members to its first member in keep order with the same
+  leader-and-verify rounds as the local pass. The groupby key is that coarse
+  ``_part`` rather than (band, band_hash) itself because Ray calls the group
+  function once per group: one call per bucket would be one Python call per row
+  and band. The signature travels through the shuffle (verification needs it).
+
+  Connected components run on the driver over the links only (rows that share a
+  verified bucket with another row): `steps.clusters_from_pairs`, numpy min-label
+  propagation with pointer jumping over the linked rows, the label being each
+  component's first member in keep order. The links are O(duplicates), not
+  O(rows); besides them the driver holds one id per row, for the per-row
+  `DedupResult` that `run.py` applies to each chunk.
+
+`exact_dedup_ray` (``dedup_exact``): ``exact_keys_batch`` per block, then a groupby on
+``key mod P``; each group keeps the first row of every key in (_order, id) order
+and emits only the others with the id they duplicate.
+
+`mix_ray`: the steps of `errsynth.mix.pipeline` on Ray Data, as in
+``tests/test_mix_ray.py``: ``prepare_batch`` → per-batch partials merged on the
+driver (`stream_totals`, `KeyHistogram`, `Refiner`, `MixCounts`) → ``plan_mix`` /
+``Selection`` → ``select_batch`` → Ray's distributed sort on `SORT_KEYS` → one
+`ShardWriter` on the driver fed in sorted order (``preserve_order``). The mix
+rejects go through a second sort on (key, id, reason) into ``rejects/mix-*``.
+Shards, rejects and manifest equal `mix_and_write`'s (timings aside).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from errsynth.dedup import steps
+from errsynth.dedup.exact import exact_keys_batch
+from errsynth.dedup.minhash import MinHasher
+from errsynth.dedup.result import EXACT_DUPLICATE, NEAR_DUPLICATE, DedupResult
+from errsynth.dedup.runs import run_starts
+from errsynth.mix.annotate import MIX_REJECT_SCHEMA, reject_rows, stream_totals
+from errsynth.mix.columns import conform, input_schema, output_schema
+from errsynth.mix.local import (
+    REJECT_DIR,
+    REJECT_PREFIX,
+    _count_out,
+    _maybe,
+    _prepare,
+    _reject_key,
+)
+from errsynth.mix.manifest import MixCounts, build_manifest, count_values, write_json_atomic
+from errsynth.mix.pipeline import prepare_batch, select_batch
+from errsynth.mix.select import KeyHistogram, Refiner, Selection
+from errsynth.mix.shuffle import KEY_COLUMN, SORT_KEYS
+from errsynth.mix.spec import MixJob
+from errsynth.mix.streams import NO_STREAM, assign_streams
+from errsynth.mix.tokenizers import get_tokenizer
+from errsynth.mix.weights import plan_mix
+from errsynth.mix.writer import ShardWriter
+from errsynth.pipeline.ops import ORDER, DedupExact, DedupMinhash, DedupOperator
+
+PART = "_part"
+REJECT_SORT_KEYS = [KEY_COLUMN, "id", "reason"]
+ROWS_PER_PARTITION = 200_000  # shuffle rows (row x band for MinHash) per partition
+MAX_PARTITIONS = 256
+SHUFFLES = ("sort", "hash")
+
+
+def _ray() -> Any:
+    import ray
+
+    return ray
+
+
+def default_partitions(shuffle_rows: int) -> int:
+    """Partitions of a shuffle of that many rows: about ROWS_PER_PARTITION each."""
+    return max(1, min(MAX_PARTITIONS, math.ceil(shuffle_rows / ROWS_PER_PARTITION)))
+
+
+def _blocks(tables: Sequence[pa.Table]) -> list[pa.Table]:
+    return [t for t in tables if t.num_rows]
+
+
+def _collect(ds: Any) -> pa.Table | None:
+    """A (small) dataset's rows on the driver as one table; None when it has none."""
+    ray = _ray()
+    parts = [t for t in ray.get(ds.to_arrow_refs()) if t.num_rows]
+    return pa.concat_tables(parts) if parts else None
+
+
+@contextlib.contextmanager
+def data_context(preserve_order: bool = True, shuffle: str = "sort") -> Iterator[Any]:
+    """Ray Data settings of these stages, restored afterwards.
+
+    `shuffle`: "sort" (Ray's pull-based sort shuffle: plain tasks that start at
+    once, the better choice on a laptop or a small cluster) or "hash" (Ray's hash
+    shuffle, run by aggregator actors; for large clusters). No progress bars, and
+    ray.data's INFO lines go to Ray's log files only. `preserve_order` keeps block
+    order (needed when a sorted dataset is iterated into the shard writer).
+    """
+    ray = _ray()
+    from ray.data.context import ShuffleStrategy
+
+    if shuffle not in SHUFFLES:
+        raise ValueError(f"shuffle must be one of {SHUFFLES}, not {shuffle!r}")
+    ctx = ray.data.DataContext.get_current()
+    logger = logging.getLogger("ray.data")  # one "Starting execution" line per pass otherwise
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    old = (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.shuffle_strategy)
+    ctx.execution_options.preserve_order = preserve_order
+    ctx.enable_progress_bars = False
+    ctx.shuffle_strategy = (
+        ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+        if shuffle == "sort"
+        else ShuffleStrategy.HASH_SHUFFLE
+    )
+    try:
+        yield ctx
+    finally:
+        (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.shuffle_strategy) = old
+        logger.setLevel(level)
+
+
+# --- dedup -----------------------------------------------------------------------------
+
+
+def dedup_ray(
+    op: DedupOperator,
+    chunks: Sequence[pa.Table],
+    partitions: int | None = None,
+    shuffle: str = "sort",
+) -> DedupResult:
+    """`op.decide` over the chunks' rows, computed with Ray Data shuffles."""
+    if isinstance(op, DedupMinhash):
+        return near_dedup_ray(op, chunks, partitions, shuffle)
+    if isinstance(op, DedupExact):
+        return exact_dedup_ray(op, chunks, partitions, shuffle)
+    raise TypeError(f"no Ray stage for dedup operator {op.name!r}")
+
+
+def _ids(chunks: Sequence[pa.Table]) -> pa.Table:
+    ids = pa.concat_tables([c.select(["id"]) for c in chunks])
+    if pc.count_distinct(ids.column("id")).as_py() != ids.num_rows:
+        raise ValueError("dedup needs unique row ids; the input has repeated ids")
+    return ids
+
+
+def _no_links(ids: pa.Table, reason: str, similarity: bool, stats: dict[str, float]) -> DedupResult:
+    col = ids.column("id").combine_chunks()
+    n = len(col)
+    sim = np.full(n, np.nan) if similarity else None
+    return DedupResult(col, np.ones(n, dtype=bool), col, pa.nulls(n, col.type), reason, sim, stats)
+
+
+def near_dedup_ray(
+    op: DedupMinhash,
+    chunks: Sequence[pa.Table],
+    partitions: int | None = None,
+    shuffle: str = "sort",
+) -> DedupResult:
+    """`DedupMinhash.decide` (= local `near_dedup`) as Ray Data: map, groupby, driver components."""
+    ray = _ray()
+    cfg = op.config()
+    lsh = cfg.lsh()
+    hasher = MinHasher(cfg.minhash)
+    fields = tuple(op.params.fields)
+    verify = lsh.verify_threshold is not None
+    ids = _ids(chunks)
+    parts = partitions or default_partitions(ids.num_rows * lsh.bands)
+
+    def bands(batch: pa.Table) -> pa.Table:
+        sig = steps.signature_batch(batch, fields, hasher, order_col=ORDER)
+        out = steps.band_batch(sig, lsh, keep_signature=verify)
+        part = out.column("band_hash").to_numpy() % np.uint64(parts)
+        return out.append_column(PART, pa.array(part.astype(np.int64)))
+
+    def pairs(group: pa.Table) -> pa.Table:
+        return steps.bucket_pairs(group.drop_columns([PART]), lsh)
+
+    with data_context(preserve_order=False, shuffle=shuffle):
+        keys = ray.data.from_arrow(_blocks([c.select(["id", ORDER, *fields]) for c in chunks]))
+        banded = keys.map_batches(bands, batch_format="pyarrow", batch_size=None)
+        linked = banded.groupby(PART, num_partitions=parts).map_groups(
+            pairs, batch_format="pyarrow"
+        )
+        links = _collect(linked)
+    stats = {
+        "rows": float(ids.num_rows),
+        "bands": float(lsh.bands),
+        "rows_per_band": float(lsh.rows),
+    }
+    if links is None:
+        return _no_links(ids, NEAR_DUPLICATE, True, {**stats, "links": 0.0, "removed": 0.0})
+    clusters = steps.clusters_from_pairs(links)
+    result = steps.apply_clusters(ids, clusters, reason=NEAR_DUPLICATE)
+    stats["links"] = float(links.group_by(["id", "rep_id"]).aggregate([]).num_rows)
+    stats["removed"] = float(result.num_removed)
+    return dataclasses.replace(result, stats=stats)
+
+
+def _first_of_keys(group: pa.Table) -> pa.Table:
+    """Group step of exact dedup: every row but the first (in (_order, id)) of each key."""
+    t = group.sort_by([("key", "ascending"), (ORDER, "ascending"), ("id", "ascending")])
+    keys = t.column("key").to_numpy()
+    start = run_starts(keys)
+    first = np.flatnonzero(start)
+    run = np.cumsum(start) - 1
+    rep = t.column("id").take(pa.array(first[run]))
+    dup = pa.array(~start)
+    return pa.table(
+        {
+            "id": t.column("id").filter(dup),
+            "cluster_id": rep.filter(dup),
+            "similarity": pa.array(np.full(int((~start).sum()), np.nan)),
+        }
+    )
+
+
+def exact_dedup_ray(
+    op: DedupExact,
+    chunks: Sequence[pa.Table],
+    partitions: int | None = None,
+    shuffle: str = "sort",
+) -> DedupResult:
+    """`DedupExact.decide` (= local `exact_dedup`) as Ray Data: key map, groupby on the key."""
+    ray = _ray()
+    fields = tuple(op.params.fields)
+    ids = _ids(chunks)
+    parts = partitions or default_partitions(ids.num_rows)
+
+    def keyed(batch: pa.Table) -> pa.Table:
+        key = exact_keys_batch(batch, fields)
+        part = (key.to_numpy() % np.uint64(parts)).astype(np.int64)
+        return pa.table(
+            {"id": batch.column("id"), ORDER: batch.column(ORDER), "key": key, PART: part}
+        )
+
+    with data_context(preserve_order=False, shuffle=shuffle):
+        keys = ray.data.from_arrow(_blocks([c.select(["id", ORDER, *fields]) for c in chunks]))
+        dups = (
+            keys.map_batches(keyed, batch_format="pyarrow", batch_size=None)
+            .groupby(PART, num_partitions=parts)
+            .map_groups(lambda g: _first_of_keys(g.drop_columns([PART])), batch_format="pyarrow")
+        )
+        removed = _collect(dups)
+    if removed is None:
+        return _no_links(ids, EXACT_DUPLICATE, False, {})
+    result = steps.apply_clusters(ids, removed, reason=EXACT_DUPLICATE)
+    return dataclasses.replace(result, similarity=None)
+
+
+# --- mix -------------------------------------------------------------------------------
+
+
+def _partials(ds: Any, fn: Callable[[pa.Table], Any]) -> list[Any]:
+    """``fn`` of every block on the workers; the pickled results brought to the driver."""
+    parts = ds.map_batches(
+        lambda b: pa.table({"p": [pickle.dumps(fn(b))]}), batch_format="pyarrow", batch_size=None
+    )
+    return [pickle.loads(r["p"]) for r in parts.take_all()]
+
+
+def _write_sorted(ds: Any, keys: list[str], writer: ShardWriter, batch_rows: int) -> list[Any]:
+    try:
+        for b in ds.sort(keys).iter_batches(batch_format="pyarrow", batch_size=batch_rows):
+            writer.write(b.drop_columns([KEY_COLUMN]))
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def mix_ray(
+    tables: Sequence[pa.Table],
+    out_dir: Path | str,
+    spec: Mapping[str, Any] | MixJob,
+    *,
+    recipe: Any = None,
+    seed: int | None = None,
+    overwrite: bool = False,
+    batch_rows: int = 8192,
+    extra_manifest: Mapping[str, Any] | None = None,
+    shuffle: str = "sort",
+) -> dict[str, Any]:
+    """`mix_and_write` of the sample tables on Ray Data; same shards, rejects and manifest."""
+    ray = _ray()
+    t0 = time.perf_counter()
+    job = spec if isinstance(spec, MixJob) else MixJob.from_dict(spec, seed=seed)
+    mix, output = job.mix, job.output
+    tok = get_tokenizer(mix.tokenizer)
+    tok.check()
+    tables = list(tables)
+    in_schema = input_schema([t.schema for t in tables])
+    out_schema = output_schema(in_schema)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _prepare(out_dir, overwrite)
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 3)
+        mark = now
+
+    def input_counts(b: pa.Table) -> MixCounts:
+        c = MixCounts(rows_in=b.num_rows)
+        c.kind_in += count_values(_maybe(b, "kind"))
+        c.source_in += count_values(_maybe(b, "source"))
+        return c
+
+    def no_stream(b: pa.Table) -> pa.Table:
+        t = conform(b, in_schema)
+        miss = assign_streams(t, mix.streams) == NO_STREAM
+        return _reject_key(mix.seed, reject_rows(t.filter(pa.array(miss)), "no_stream"))
+
+    def stream_counts(b: pa.Table) -> MixCounts:
+        c = MixCounts()
+        rows, toks = stream_totals(b)
+        c.stream_rows.update(rows)
+        c.stream_tokens.update(toks)
+        return c
+
+    def out_counts(b: pa.Table) -> MixCounts:
+        c = MixCounts()
+        _count_out(c, b)
+        return c
+
+    with data_context(preserve_order=True, shuffle=shuffle):
+        source = ray.data.from_arrow(_blocks(tables) or tables[:1])
+        # (1) annotate: stream, tokens; totals; no_stream rejects
+        prepared = source.map_batches(
+            lambda b: prepare_batch(b, in_schema, mix, tok)[0],
+            batch_format="pyarrow",
+            batch_size=batch_rows,
+        ).materialize()
+        counts = MixCounts()
+        for c in [*_partials(source, input_counts), *_partials(prepared, stream_counts)]:
+            counts.merge(c)
+        kept_rows = sum(counts.stream_rows.values())
+        lap("read_annotate_tokenize")
+        available = counts.stream_tokens if mix.weight_by == "tokens" else counts.stream_rows
+        plan = plan_mix(mix, available)
+        # (2, 3) the partial epochs' cuts, from merged per-block histograms and refiners
+        hist = KeyHistogram()
+        refiner = Refiner({})
+        if any(q.remainder > 0 for q in plan.quotas):
+
+            def histogram(b: pa.Table) -> KeyHistogram:
+                h = KeyHistogram()
+                h.update(plan, b)
+                return h
+
+            for h in _partials(prepared, histogram):
+                hist.merge(h)
+            crossings = hist.crossings(plan)
+
+            def refine(b: pa.Table) -> Refiner:
+                r = Refiner(crossings)
+                r.update(plan, b)
+                return r
+
+            refiner = Refiner(crossings)
+            for r in _partials(prepared, refine):
+                refiner.merge(r)
+        selection = Selection(plan, refiner.cuts(plan))
+        lap("plan_select")
+
+        # (4) select, expand repeats, shuffle keys
+        def over_quota(b: pa.Table) -> pa.Table:
+            dropped = b.filter(pa.array(selection.multiplicity(b) == 0))
+            return _reject_key(mix.seed, reject_rows(dropped, "over_quota"))
+
+        keyed = prepared.map_batches(
+            lambda b: select_batch(b, selection, out_schema)[0],
+            batch_format="pyarrow",
+            batch_size=batch_rows,
+        ).materialize()
+        for c in _partials(keyed, out_counts):
+            counts.merge(c)
+        rejects = source.map_batches(no_stream, batch_format="pyarrow", batch_size=batch_rows)
+        rejects = rejects.union(
+            prepared.map_batches(over_quota, batch_format="pyarrow", batch_size=batch_rows)
+        ).materialize()
+        by_reason: Counter[str] = Counter()
+        for c in _partials(rejects, lambda b: count_values(b.column("reason"))):
+            by_reason += c
+        if counts.rows_in:  # the local engine's keys: present (maybe 0) once rows were seen
+            counts.rejected["no_stream"] = by_reason["no_stream"]
+        if kept_rows:
+            counts.rejected["over_quota"] = by_reason["over_quota"]
+        counts.rows_selected = kept_rows - by_reason["over_quota"]
+        lap("expand_key_bucket")
+        # (5) shards in shuffle order (Ray's sort), rejects in key order
+        writer = ShardWriter(
+            out_dir,
+            out_schema,
+            target_rows=output.shard_rows,
+            target_bytes=output.target_bytes,
+            row_group_rows=output.row_group_rows,
+            compression=output.compression,
+            compression_level=output.compression_level,
+        )
+        sort_keys = [k for k, _ in SORT_KEYS]
+        if counts.rows_out:
+            shards = _write_sorted(keyed, sort_keys, writer, batch_rows)
+        else:
+            shards = writer.close()
+        lap("sort_write_shards")
+        rejects_info = None
+        if output.write_rejects:
+            rw = ShardWriter(
+                out_dir,
+                MIX_REJECT_SCHEMA,
+                target_rows=1 << 62,
+                row_group_rows=output.row_group_rows,
+                compression=output.compression,
+                compression_level=output.compression_level,
+                prefix=REJECT_PREFIX,
+                subdir=REJECT_DIR,
+            )
+            if counts.rows_rejected:
+                files = _write_sorted(rejects, REJECT_SORT_KEYS, rw, batch_rows)
+            else:
+                files = rw.close()
+            rejects_info = {"files": [s.as_dict() for s in files]}
+            lap("write_rejects")
+    if counts.rows_in != counts.rows_selected + counts.rows_rejected:  # never lose a row silently
+        raise RuntimeError(f"mix lost rows: {counts}")
+    manifest = build_manifest(
+        counts=counts,
+        plan=plan,
+        shards=shards,
+        mix=mix.as_dict(),
+        output=output.as_dict(),
+        tokenizer=tok.spec,
+        recipe=recipe,
+        rejects=rejects_info,
+        elapsed_s=time.perf_counter() - t0,
+        extra={"phases_s": phases, **(extra_manifest or {})},
+    )
+    write_json_atomic(out_dir / "manifest.json", manifest)
+    return manifest
