@@ -37,7 +37,7 @@ class Executor(Protocol):
 
     def mix(
         self,
-        samples: Sequence[pa.Table],
+        samples: Sequence[Path],
         out: Path,
         spec: Mapping[str, Any],
         *,
@@ -61,7 +61,7 @@ class LocalExecutor:
 
     def mix(
         self,
-        samples: Sequence[pa.Table],
+        samples: Sequence[Path],
         out: Path,
         spec: Mapping[str, Any],
         *,
@@ -72,7 +72,7 @@ class LocalExecutor:
         from errsynth.mix import mix_and_write
 
         return mix_and_write(
-            pa.concat_tables(samples), out, spec, recipe=recipe, seed=seed, overwrite=True
+            [str(p) for p in samples], out, spec, recipe=recipe, seed=seed, overwrite=True
         )
 
 
@@ -125,7 +125,7 @@ class RayExecutor:
 
     def mix(
         self,
-        samples: Sequence[pa.Table],
+        samples: Sequence[Path],
         out: Path,
         spec: Mapping[str, Any],
         *,
@@ -133,10 +133,13 @@ class RayExecutor:
         seed: int | None = None,
     ) -> dict[str, Any]:
         """The mixture on Ray Data: per-block steps, merged partials, Ray's sort, one writer."""
+        import pyarrow.parquet as pq
+
         from errsynth.pipeline.ray_stages import mix_ray
 
+        tables = [pq.read_table(p) for p in samples]
         return mix_ray(
-            samples, out, spec, recipe=recipe, seed=seed, overwrite=True, shuffle=self.shuffle
+            tables, out, spec, recipe=recipe, seed=seed, overwrite=True, shuffle=self.shuffle
         )
 
 

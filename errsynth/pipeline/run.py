@@ -176,20 +176,64 @@ def _limit(path: Path, n: int) -> None:
     write_json_atomic(manifest_path, m)
 
 
-def chunk_inputs(ctx: RunContext, tables: list[Path]) -> list[pa.Table]:
-    """All solutions with the keep-first order column, cut into chunks of chunk_rows."""
-    parts = []
-    for k, path in enumerate(tables):
-        t = pq.read_table(path)
-        order = pa.array([(k << 40) | i for i in range(t.num_rows)], pa.int64())
-        parts.append(t.append_column(ORDER, order))
-    table = pa.concat_tables(parts) if parts else pa.table({})
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk of rows on disk, read only when a job needs it (bounded memory)."""
+
+    path: Path
+    num_rows: int
+
+    @classmethod
+    def at(cls, path: Path) -> Chunk:
+        return cls(path, pq.read_metadata(path).num_rows)
+
+    def table(self, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.path, columns=columns)
+
+    def select(self, columns: list[str]) -> pa.Table:
+        return self.table(columns)
+
+
+def as_table(chunk: Chunk | pa.Table) -> pa.Table:
+    return chunk.table() if isinstance(chunk, Chunk) else chunk
+
+
+def chunk_inputs(ctx: RunContext, tables: list[Path]) -> list[Chunk]:
+    """The solutions of every source with the keep-first order column, streamed into
+    chunk files of chunk_rows rows under stages/input (written once, then reused)."""
+    folder = ctx.out / "stages" / "input"
+    done = folder / "done.json"
+    if done.exists():
+        return [Chunk.at(p) for p in sorted(folder.glob("chunk-*.parquet"))]
+    folder.mkdir(parents=True, exist_ok=True)
     size = ctx.chunk_rows
-    return (
-        [table.slice(i, size) for i in range(0, max(table.num_rows, 1), size)]
-        if table.num_rows
-        else []
-    )
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    written: list[Chunk] = []
+
+    def flush(rows: int) -> None:
+        nonlocal pending, pending_rows
+        table = pa.concat_tables(pending)
+        head, rest = table.slice(0, rows), table.slice(rows)
+        path = folder / f"chunk-{len(written):05d}.parquet"
+        write_parquet_atomic(head, path)
+        written.append(Chunk(path, head.num_rows))
+        pending, pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+    for k, path in enumerate(tables):
+        start = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=min(size, 8192)):
+            t = pa.Table.from_batches([batch])
+            order = pa.array([(k << 40) | (start + i) for i in range(t.num_rows)], pa.int64())
+            start += t.num_rows
+            pending.append(t.append_column(ORDER, order))
+            pending_rows += t.num_rows
+            while pending_rows >= size:
+                flush(size)
+    if pending_rows:
+        flush(pending_rows)
+    write_json_atomic(done, {"chunks": len(written), "rows": sum(c.num_rows for c in written)})
+    return written
 
 
 # --- stages ----------------------------------------------------------------------------
@@ -203,25 +247,26 @@ def _chunk_paths(folder: Path) -> list[Path]:
     return sorted((folder / "data").glob("chunk-*.parquet"))
 
 
-def _read_chunks(folder: Path) -> list[pa.Table]:
-    return [pq.read_table(p) for p in _chunk_paths(folder)]
+def _read_chunks(folder: Path) -> list[Chunk]:
+    return [Chunk.at(p) for p in _chunk_paths(folder)]
 
 
-def run_filter_chunk(args: tuple[Operator, pa.Table, str, str, str]) -> tuple[int, int]:
+def run_filter_chunk(args: tuple[Operator, Chunk | pa.Table, str, str, str]) -> tuple[int, int]:
     """One chunk of a filter operator (module-level so executors can ship it)."""
     op, chunk, stage, data_path, rejects_path = args
-    kept, rejected = op.apply(chunk, stage)  # type: ignore[attr-defined]
+    kept, rejected = op.apply(as_table(chunk), stage)  # type: ignore[attr-defined]
     write_parquet_atomic(rejected.cast(STAGE_REJECT_SCHEMA), Path(rejects_path))
     write_parquet_atomic(kept, Path(data_path))
     return kept.num_rows, rejected.num_rows
 
 
-def run_augment_chunk(args: tuple[Augment, pa.Table, int, str, str]) -> tuple[int, int]:
+def run_augment_chunk(args: tuple[Augment, Chunk | pa.Table, int, str, str]) -> tuple[int, int]:
     """One chunk of the augment operator: samples and candidate rejects."""
     from errsynth.augment import AugmentSpec, TransformStats, augment_row
     from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
 
     op, chunk, seed, data_path, rejects_path = args
+    chunk = as_table(chunk)
     spec = AugmentSpec(
         transforms=op.transforms, style=op.style, seed=seed, include_clean=op.params.include_clean
     )
@@ -245,7 +290,7 @@ def run_augment_chunk(args: tuple[Augment, pa.Table, int, str, str]) -> tuple[in
     return len(samples), len(rejects)
 
 
-def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[pa.Table]) -> list[pa.Table]:
+def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[Chunk]) -> list[Chunk]:
     """Run one operator over the chunks (resuming finished chunks); returns its output chunks."""
     folder = _stage_dir(ctx, index, op)
     done = folder / "done.json"
@@ -268,11 +313,11 @@ def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[pa.Table])
                 continue
             if result is None:
                 kept, rejected = (
-                    chunk,
+                    as_table(chunk),
                     pa.table({f.name: pa.array([], f.type) for f in STAGE_REJECT_SCHEMA}),
                 )
             else:
-                kept, rejected = dedup_split(chunk, result, stage)
+                kept, rejected = dedup_split(as_table(chunk), result, stage)
             write_parquet_atomic(
                 rejected.cast(STAGE_REJECT_SCHEMA), folder / "rejects" / f"chunk-{k:05d}.parquet"
             )
@@ -355,7 +400,7 @@ def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[pa.Table])
     return out_chunks
 
 
-def _clean_samples(ctx: RunContext, chunks: list[pa.Table]) -> list[pa.Table]:
+def _clean_samples(ctx: RunContext, chunks: list[Chunk]) -> list[Chunk]:
     """Without an augment operator, the solutions themselves become clean samples."""
     op = make_operator({"augment": {"transforms": [], "include_clean": True}}, "implicit augment")
     index = len(ctx.recipe.data.get("process", []))
@@ -426,7 +471,7 @@ def run_recipe(
         "mix": recipe.data.get("mix") or default_mix(),
         "output": recipe.data.get("output") or {},
     }
-    samples = [c.drop_columns([ORDER]) for c in chunks if c.num_rows]
+    samples = mix_inputs(ctx, chunks)
     if not samples:
         raise RunError("no samples left to mix: every row was rejected (see rejects/ and stages/)")
     collect_rejects(ctx)
@@ -434,6 +479,19 @@ def run_recipe(
     manifest = build_run_manifest(ctx, mixed, time.perf_counter() - started)
     write_json_atomic(out / "manifest.json", manifest)
     return manifest
+
+
+def mix_inputs(ctx: RunContext, chunks: list[Chunk]) -> list[Path]:
+    """The final samples without the internal order column, one file per chunk, streamed."""
+    folder = ctx.out / "stages" / "mix-input"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, chunk in enumerate(c for c in chunks if c.num_rows):
+        path = folder / f"chunk-{k:05d}.parquet"
+        if not path.exists():
+            write_parquet_atomic(chunk.table().drop_columns([ORDER]), path)
+        paths.append(path)
+    return paths
 
 
 def collect_rejects(ctx: RunContext) -> None:
