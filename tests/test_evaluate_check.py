@@ -92,8 +92,15 @@ def test_latex_verdicts(lhs: str, rhs: str, ok: bool | None, reason: str) -> Non
 
 
 def test_verdict_value_text_for_symbolic_sides() -> None:
+    # A mismatch reports the irrational value as SymPy prints it...
     assert check_equation(r"2\sqrt{3}", "4", syntax="latex").value == "2*sqrt(3)"
-    assert check_equation("(x+1)^2", "1", syntax="latex").value == "(x + 1)**2"
+    # ...other verdicts on irrational or symbolic left sides do not print it.
+    assert check_equation(r"\sqrt{8}", r"2\sqrt{2}", syntax="latex").value is None
+    assert check_equation("(x+1)^2", "1", syntax="latex").value is None
+    assert check_equation("(x+1)^2", "x^2+2x+1", syntax="latex").value is None
+    # Rational left sides always carry their value.
+    assert check_equation("4", "2x", syntax="latex").value == "4"
+    assert check_equation(r"\frac{2x^3}{(2x)^3}", r"\frac14", syntax="latex").value == "0.25"
 
 
 def test_verdict_is_frozen() -> None:

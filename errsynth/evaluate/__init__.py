@@ -2,9 +2,12 @@
 
 Text is tokenized and parsed by our own bounded parsers (never ``eval`` and never SymPy's
 string parsing) into a tuple tree (:mod:`.nodes`), which is evaluated with exact
-rationals; SymPy is used only for surds, π and variables, built from the tree. Every
-input is bounded (length, nesting, literal and exponent sizes, operations, time), so
-any string returns or raises :class:`EvalError` within milliseconds.
+rationals. Equations with surds and π are compared in an exact canonical form
+(:mod:`.surds`); equations with variables are screened at rational points and identities
+proved by exact polynomial expansion (:mod:`.identity`, :mod:`.polys`). SymPy, built from
+the tree, only judges what those cannot settle. Every input is bounded (length, nesting,
+literal and exponent sizes, operations, time), so any string returns or raises
+:class:`EvalError` within milliseconds. See ``docs/evaluator.md``.
 
 Public API: :func:`parse`, :func:`evaluate`, :func:`check_equation` (:class:`Verdict`),
 :func:`find_equations` (:class:`FoundEquation`), :func:`format_value`,

@@ -7,7 +7,7 @@ SymPy is imported lazily, on the first expression that needs it, so the rational
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
 
 from .budget import Budget
 from .errors import DEFAULT_LIMITS, EvalError, Limits
@@ -47,6 +47,20 @@ def _refuse_long(text: str, limits: Limits) -> EvalError:
     return EvalError("too_long", f"expression longer than {limits.max_len} characters")
 
 
+#: Recent parses with the default limits: ``(syntax, text) -> tree or (reason, args)``.
+#: The equation finders parse every candidate side to see whether it is an expression,
+#: and :func:`~errsynth.evaluate.check_equation` then parses the same text again; trees
+#: are immutable tuples, so the second parse can be a lookup. Cleared when full.
+_PARSED: dict[tuple[str, str], object] = {}
+_PARSED_MAX = 8192
+_PARSED_MAX_TEXT = 500  # longer texts are rare and not worth keeping
+
+
+class _Refused(NamedTuple):
+    reason: str
+    args: tuple[object, ...]
+
+
 def parse(text: str, *, syntax: Syntax = "plain", limits: Limits | None = None) -> Node:
     """Parse expression text (no ``=``) into a tree; see :mod:`errsynth.evaluate.nodes`.
 
@@ -54,7 +68,28 @@ def parse(text: str, *, syntax: Syntax = "plain", limits: Limits | None = None) 
     Raises :class:`EvalError` (``too_long``, ``too_deep``, ``syntax``, ``unknown_name``,
     ``number_too_large``).
     """
-    limits = limits or DEFAULT_LIMITS
+    if limits is None or limits is DEFAULT_LIMITS:
+        if type(text) is str and len(text) <= _PARSED_MAX_TEXT:
+            key = (syntax, text)
+            hit = _PARSED.get(key)
+            if hit is None:
+                try:
+                    hit = _parse(text, syntax, DEFAULT_LIMITS)
+                except EvalError as err:
+                    hit = _Refused(err.reason, err.args)
+                if len(_PARSED) >= _PARSED_MAX:
+                    _PARSED.clear()
+                _PARSED[key] = hit
+            if type(hit) is _Refused:
+                err = EvalError(hit.reason)
+                err.args = hit.args  # the same message as the first time
+                raise err
+            return hit  # type: ignore[return-value]
+        limits = DEFAULT_LIMITS
+    return _parse(text, syntax, limits)
+
+
+def _parse(text: str, syntax: str, limits: Limits) -> Node:
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     if len(text) > limits.max_len:

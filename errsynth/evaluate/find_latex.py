@@ -92,9 +92,15 @@ def _regions(text: str) -> list[tuple[int, int, int, str]]:
 
 def _statements(content: str) -> list[tuple[int, str]]:
     """Cut a region into statements; ``&`` and environment markers become spaces."""
-    content = _ENV_MARK.sub(lambda m: " " * len(m.group()), content)
-    content = _ALIGN_MARK.sub(" ", content)
-    content = _BREAK.sub(lambda m: _CUT * len(m.group()), content)
+    # Each substitution is skipped when the characters it needs are absent (most regions).
+    if "\\begin{" in content or "\\end{" in content:
+        content = _ENV_MARK.sub(lambda m: " " * len(m.group()), content)
+    if "&" in content:
+        content = _ALIGN_MARK.sub(" ", content)
+    if "\\" in content or ";" in content:
+        content = _BREAK.sub(lambda m: _CUT * len(m.group()), content)
+    else:
+        return [(0, content)] if content.strip() else []
     out, pos = [], 0
     for piece in content.split(_CUT):
         if piece.strip():
@@ -103,15 +109,22 @@ def _statements(content: str) -> list[tuple[int, str]]:
     return out
 
 
+_SPLIT_CHARS = re.compile(r"[{}()\[\]=]")
+
+
 def _split_equals(statement: str) -> list[tuple[int, int]]:
     """Spans of the top-level pieces between ``=`` signs (not ``<=``, ``:=``, ``\\=``)."""
+    if "=" not in statement:
+        return [(0, len(statement))]
     spans, depth, begin = [], 0, 0
-    for i, ch in enumerate(statement):
+    for m in _SPLIT_CHARS.finditer(statement):
+        ch = m.group()
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
             depth -= 1
-        elif ch == "=" and depth == 0:
+        elif depth == 0:  # "=" at the top level
+            i = m.start()
             if i and statement[i - 1] in _NOT_EQUALS_BEFORE:
                 return []  # a relation we do not check; skip the whole statement
             if i + 1 < len(statement) and statement[i + 1] == "=":
@@ -197,6 +210,17 @@ def _region_links(rows: list[list[Piece]]) -> list[FoundEquation]:
     return found
 
 
+def _may_skip(text: str, lo: int, hi: int) -> bool:
+    """Whether ``text[lo:hi]`` holds a word the skip patterns need ("mod", "equiv", "base",
+    "\\begin"): a cheap test before the regular expressions."""
+    return (
+        text.find("mod", lo, hi) >= 0
+        or text.find("equiv", lo, hi) >= 0
+        or text.find("base", lo, hi) >= 0
+        or text.find("\\begin", lo, hi) >= 0
+    )
+
+
 def find_latex(text: str) -> list[FoundEquation]:
     """Every checkable ``a = b`` link in the math regions of ``text``.
 
@@ -206,10 +230,15 @@ def find_latex(text: str) -> list[FoundEquation]:
     are skipped.
     """
     found: list[FoundEquation] = []
+    if "=" not in text:
+        return found  # every candidate lies between "=" signs
     for start, end, offset, content in _regions(text):
-        if "=" not in content or _SKIP_REGION.search(content):
+        if "=" not in content or (
+            _may_skip(content, 0, len(content)) and _SKIP_REGION.search(content)
+        ):
             continue
-        if _SKIP_CONTEXT.search(text, max(0, start - _CONTEXT_CHARS), start):
+        lo = max(0, start - _CONTEXT_CHARS)
+        if _may_skip(text, lo, start) and _SKIP_CONTEXT.search(text, lo, start):
             continue
         found.extend(_region_links(_rows(text, start, end, offset, content)))
     return found

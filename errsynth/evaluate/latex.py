@@ -90,48 +90,61 @@ _FUNCTION_LETTERS = frozenset("fghpqFGHPQ")
 _OPEN = {"(": ")", "[": "]", "{": "}", "\\{": "\\}"}
 
 # Token kinds
-_N, _C, _O, _L = 0, 1, 2, 3
+_N, _C, _O, _L, _E = 0, 1, 2, 3, 4
 Token = tuple[int, str]
 
 
 def clean_latex(text: str) -> str:
     """Remove spacing and sizing macros, degree marks and brace thousands separators."""
-    text = _THOUSANDS_BRACE.sub("", text)
-    text = _NOISE.sub(" ", text)
-    text = _FRAC_ALIAS.sub(r"\\frac", text)
-    return _BINOM_ALIAS.sub(r"\\binom", text)
+    # Each pattern needs a backslash, "~" or "{,}" to match: most pieces skip them all.
+    if "{,}" in text or "\\," in text:
+        text = _THOUSANDS_BRACE.sub("", text)
+    if "\\" in text or "~" in text:
+        text = _NOISE.sub(" ", text)
+        if "frac" in text:
+            text = _FRAC_ALIAS.sub(r"\\frac", text)
+        if "binom" in text:
+            text = _BINOM_ALIAS.sub(r"\\binom", text)
+    return text
 
 
 def tokenize_latex(text: str) -> list[Token]:
     """Tokens of cleaned LaTeX as ``(kind, text)``: number, command, operator, letter."""
     toks: list[Token] = []
+    append = toks.append
     for num, cmd, op, letter, bad in _TOKEN.findall(clean_latex(text)):
-        if num:
-            toks.append((_N, num))
-        elif cmd:
-            toks.append((_C, cmd))
-        elif op:
-            toks.append((_O, op))
+        if op:
+            append((_O, op))
+        elif num:
+            append((_N, num))
         elif letter:
-            toks.append((_L, letter))
+            append((_L, letter))
+        elif cmd:
+            append((_C, cmd))
         elif bad:
             raise EvalError("syntax", f"unexpected character {bad!r}")
     return toks
 
 
-def _starts_factor(tok: Token | None) -> bool:
+_SAFE_DIGITS = 18  # integer literals this short are under every literal limit
+_END = (_E, "")  # sentinel after the last token: peeking never runs off the list
+_STARTS_FACTOR_OPS = frozenset("([{")
+_NOT_FACTOR_CMDS = frozenset({*_MUL_CMDS, "\\}", "\\%", "\\$"})
+
+
+def _starts_factor(tok: Token) -> bool:
     """Whether ``tok`` can begin an implicitly multiplied factor."""
-    if tok is None:
-        return False
-    kind, text = tok
+    kind = tok[0]
     if kind in (_N, _L):
         return True
     if kind == _O:
-        return text in "([{"
-    return text not in _MUL_CMDS and text != "\\}" and text not in ("\\%", "\\$")
+        return tok[1] in _STARTS_FACTOR_OPS
+    return kind == _C and tok[1] not in _NOT_FACTOR_CMDS
 
 
 class _Parser:
+    """Recursive descent over the token list (which ends with the :data:`_END` sentinel)."""
+
     __slots__ = ("depth", "i", "limits", "toks")
 
     def __init__(self, toks: list[Token], limits: Limits) -> None:
@@ -141,12 +154,12 @@ class _Parser:
         self.limits = limits
 
     # -- helpers -------------------------------------------------------------------
-    def peek(self) -> Token | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
+    def peek(self) -> Token:
+        return self.toks[self.i]
 
     def next(self) -> Token:
-        tok = self.peek()
-        if tok is None:
+        tok = self.toks[self.i]
+        if tok[0] == _E:
             raise EvalError("syntax", "unexpected end")
         self.i += 1
         return tok
@@ -165,17 +178,22 @@ class _Parser:
         self.depth -= 1
 
     def skip_dollars(self) -> None:
-        while (tok := self.peek()) is not None and tok[1] == "\\$":
+        while self.toks[self.i][1] == "\\$":
             self.i += 1
 
     # -- grammar -------------------------------------------------------------------
     def expr(self) -> Node:
         first = self.term()
+        toks = self.toks
+        tok = toks[self.i]
+        if tok[0] != _O or (tok[1] != "+" and tok[1] != "-"):
+            return first
         parts: list[object] = [SUM, first]
-        while (tok := self.peek()) is not None and tok[0] == _O and tok[1] in "+-":
+        while tok[0] == _O and (tok[1] == "+" or tok[1] == "-"):
             self.i += 1
             parts += (tok[1], self.term())
-        return first if len(parts) == 2 else tuple(parts)
+            tok = toks[self.i]
+        return tuple(parts)
 
     def term(self) -> Node:
         """Explicit products and quotients of implicit products.
@@ -183,9 +201,11 @@ class _Parser:
         Juxtaposition binds tighter than ``\\div``, ``/``, ``\\cdot`` and ``\\times``, as
         typeset math is read: ``19404\\pi \\div 6\\pi`` is ``19404π / (6π)``.
         """
-        parts: list[object] = [PROD, self.implicit()]
-        while (tok := self.peek()) is not None:
-            kind, text = tok
+        first = self.implicit()
+        parts: list[object] | None = None
+        toks = self.toks
+        while True:
+            kind, text = toks[self.i]
             if kind == _C and text in _MUL_CMDS:
                 op = _MUL_CMDS[text]
             elif kind == _O and text == "/":
@@ -196,22 +216,30 @@ class _Parser:
             else:
                 break
             self.i += 1
+            if parts is None:
+                parts = [PROD, first]
             parts += (op, self.implicit())
-        return parts[1] if len(parts) == 2 else tuple(parts)  # type: ignore[return-value]
+        return first if parts is None else tuple(parts)
 
     def implicit(self) -> Node:
         """Factors written side by side: ``2\\sqrt{3}``, ``3(4)``, ``2x``."""
-        factors: list[object] = [PROD, self.signed()]
-        while _starts_factor(tok := self.peek()):
+        first = self.signed()
+        toks = self.toks
+        tok = toks[self.i]
+        if not _starts_factor(tok):
+            return first
+        factors: list[object] = [PROD, first]
+        while _starts_factor(tok):
             prev = factors[-1]
             if tok[0] == _N and isinstance(prev, tuple) and prev[0] in (NUM, PCT, FACT):  # type: ignore[index]
                 raise EvalError("syntax", "two numbers in a row")
             factors += ("*", self.power())
-        return factors[1] if len(factors) == 2 else tuple(factors)  # type: ignore[return-value]
+            tok = toks[self.i]
+        return tuple(factors)
 
     def signed(self) -> Node:
-        tok = self.peek()
-        if tok is not None and tok[0] == _O and tok[1] in "+-":
+        tok = self.toks[self.i]
+        if tok[0] == _O and (tok[1] == "-" or tok[1] == "+"):
             self.i += 1
             self.enter()
             node = (NEG if tok[1] == "-" else POS, self.signed())
@@ -220,9 +248,9 @@ class _Parser:
         return self.power()
 
     def power(self) -> Node:
-        base = self.postfix()
-        tok = self.peek()
-        if tok is None or tok != (_O, "^"):
+        base = self.postfix_ops(self.atom())
+        tok = self.toks[self.i]
+        if tok[1] != "^" or tok[0] != _O:
             return base
         self.i += 1
         self.enter()
@@ -234,10 +262,11 @@ class _Parser:
         return self.postfix_ops(self.atom())
 
     def postfix_ops(self, node: Node) -> Node:
-        while (tok := self.peek()) is not None and tok[1] in ("%", "\\%", "!"):
+        toks = self.toks
+        while (text := toks[self.i][1]) in ("%", "\\%", "!"):
             self.i += 1
-            if tok[1] == "!":
-                if self.peek() == (_O, "!"):
+            if text == "!":
+                if toks[self.i] == (_O, "!"):
                     raise EvalError("ambiguous", "'!!' (double factorial or factorial twice)")
                 node = (FACT, node)
             else:
@@ -245,11 +274,18 @@ class _Parser:
         return node
 
     def atom(self) -> Node:
-        self.skip_dollars()
+        toks = self.toks
+        while toks[self.i][1] == "\\$":
+            self.i += 1
         kind, text = self.next()
         if kind == _N:
-            node = (NUM, literal_value(text, self.limits), text)
-            return self.mixed_number(node)
+            if len(text) <= _SAFE_DIGITS and text.isdigit():  # most literals: skip the checks
+                node: Node = (NUM, int(text), text)
+            else:
+                node = (NUM, literal_value(text, self.limits), text)
+            if toks[self.i][1] == "\\frac":
+                return self.mixed_number(node)
+            return node
         if kind == _L:
             return self.subscripted(text)
         if kind == _O:
@@ -351,6 +387,9 @@ class _Parser:
         return whole
 
 
+_MAYBE_AMBIGUOUS = re.compile(r"[A-Z,]")
+
+
 def _check_ambiguous(toks: list[Token]) -> None:
     """Refuse token patterns whose arithmetic reading is likely not the writer's."""
     for k, (kind, text) in enumerate(toks):
@@ -365,17 +404,27 @@ def _check_ambiguous(toks: list[Token]) -> None:
                 raise EvalError("ambiguous", f"{text!r} in brackets may be a pair, not thousands")
 
 
+_SIMPLE = re.compile(r"\s*(?:([0-9]{1,18})|([A-Za-z]))\s*")
+
+
 def parse_latex(text: str, limits: Limits) -> Node:
     """Parse LaTeX math text into a tree (see :mod:`errsynth.evaluate.nodes`)."""
+    simple = _SIMPLE.fullmatch(text)
+    if simple is not None:  # a quarter of the pieces are a bare integer or letter
+        digits = simple.group(1)
+        return (NUM, int(digits), digits) if digits else (NAME, simple.group(2))
     toks = tokenize_latex(text)
-    _check_ambiguous(toks)
+    if _MAYBE_AMBIGUOUS.search(text):  # capitals or commas: the only tokens it looks at
+        _check_ambiguous(toks)
+    end = len(toks)
+    toks.append(_END)
     parser = _Parser(toks, limits)
     try:
         parser.skip_dollars()
         node = parser.expr()
     except RecursionError:
         raise EvalError("too_deep", "nesting too deep for the parser") from None
-    if parser.i != len(parser.toks):
+    if parser.i != end:
         tok = parser.toks[parser.i]
         if tok[0] == _C and tok[1] not in ("\\}",):
             raise EvalError("unknown_name", f"{tok[1]!r} not supported here")

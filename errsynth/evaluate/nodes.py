@@ -72,6 +72,19 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
+def variables(node: Node) -> set[str]:
+    """Names of the variables in a tree (iterative: trees can be wide)."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if item[0] == NAME:
+            names.add(item[1])
+        else:
+            stack.extend(children(item))
+    return names
+
+
 def validate_tree(node: object, limits: Limits) -> None:
     """Check a tree built outside the parser: shape, size and depth, without recursion.
 

@@ -147,6 +147,16 @@ class _Walker:
 
     @staticmethod
     def _check_divisor(b: sympy.Expr) -> None:
+        if b.is_zero is False:  # cached on numbers and symbols
+            return
+        if b.free_symbols:
+            # SymPy's assumption system settles ``is_zero`` of an expression in variables
+            # only for what its automatic simplification already made 0 (``x - x``), and
+            # asking costs more than the rest of the walk; a zero that it does not
+            # simplify is not found either way.
+            if b == 0:
+                raise EvalError("division_by_zero", "division by zero")
+            return
         if b.is_zero or (
             b.is_zero is None and b.is_number and abs(b.evalf(30)) < sympy.Rational(1, 10**25)
         ):
@@ -183,16 +193,25 @@ class _Walker:
         elif exp.is_number and abs(exp.evalf(15)) > limits.max_exponent:
             # An irrational numeric exponent: bounded by its numeric size.
             raise EvalError("exponent_too_large", f"|exponent| over {limits.max_exponent}")
-        if base.is_negative:
+        if _is_negative(base):
             raise EvalError("domain", "non-integer power of a negative number")
         return sympy.Pow(base, exp)
 
     def _root(self, v: sympy.Expr, n: int) -> sympy.Expr:
-        if v.is_negative:
+        if _is_negative(v):
             if n % 2 == 0:
                 raise EvalError("domain", "even root of a negative number")
             return -sympy.root(-v, n)
         return sympy.sqrt(v) if n == 2 else sympy.root(v, n)
+
+
+def _is_negative(e: sympy.Expr) -> bool:
+    """``e.is_negative``, without asking the assumption system about expressions in
+    variables: our symbols carry no assumptions, so such an expression is never known to
+    be real, let alone negative, and the query only costs time."""
+    if e.free_symbols:
+        return False
+    return bool(e.is_negative)
 
 
 def _real_rational_power(base: Rational, exp: Fraction) -> sympy.Expr:
