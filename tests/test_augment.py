@@ -128,3 +128,49 @@ def test_gsm8k_reorder_and_arith_coverage(tmp_path: Path) -> None:
     assert arith["rejected_by_reason"].get("invalid", 0) == 0
     assert reorder["rejected_by_reason"].get("transform_error", 0) == 0
     assert arith["rejected_by_reason"].get("transform_error", 0) == 0
+
+
+@pytest.mark.parametrize("parent_id", ["r1", 'quote " é 😀 \\ \n', ""])
+@pytest.mark.parametrize("fmt", [None, "gsm8k", "é"])
+def test_sample_json_splices_what_json_dumps_writes(parent_id: str, fmt: str | None) -> None:
+    from errsynth.augment import _SampleJson, sample_id
+
+    style = StyleConfig(name="natural", marker="<<é>>")
+    params = make_transform("arith", rate=0.3, kinds=["digit"]).param_dict()
+    keys = _SampleJson("arith", style, 7, params)
+    assert keys.sample_id(parent_id) == sample_id(parent_id, "arith", style, 7, params)
+    assert keys.sample_id(12) == sample_id(12, "arith", style, 7, params)  # generic path
+    meta = {"transform": "arith", "params": params, "seed": 7, "format": fmt}
+    want = json.dumps(meta, sort_keys=True, default=str)
+    assert keys.meta(fmt) == want and keys.meta(fmt) == want  # built, then cached
+
+
+def test_sample_json_cache_tells_equal_params_of_other_types_apart() -> None:
+    from errsynth.augment import _same_json, _sample_json
+
+    spec = AugmentSpec(transforms=[])
+    one = _sample_json(spec, "reorder", {"rate": 1, "kinds": ("a",)})
+    assert _sample_json(spec, "reorder", {"rate": 1, "kinds": ("a",)}) is one
+    assert _sample_json(spec, "reorder", {"rate": 1.0, "kinds": ("a",)}) is not one
+    assert not _same_json({"k": True}, {"k": 1}) and not _same_json({"k": (1,)}, {"k": [1]})
+    assert not _same_json({"s": {1, 2}}, {"s": {1, 2}})  # str() of equal sets may differ
+
+
+def test_param_dict_is_a_fresh_copy_of_the_current_params() -> None:
+    t = make_transform("reorder", rate=0.3)
+    a, b = t.param_dict(), t.param_dict()
+    assert a == b and a is not b and a["rate"] == 0.3
+    a["rate"] = 0.9
+    assert t.param_dict()["rate"] == 0.3
+    t.params = type(t.params)(rate=0.1)
+    assert t.param_dict()["rate"] == 0.1
+
+
+def test_augment_table_restores_the_collector(tmp_path: Path, data_dir: Path) -> None:
+    import gc
+
+    ingest([data_dir / "gsm8k_mini.jsonl"], tmp_path / "ing")
+    before = gc.get_threshold()
+    spec = AugmentSpec(transforms=[make_transform("reorder")])
+    augment_table(tmp_path / "ing" / "solutions.parquet", tmp_path / "out", spec)
+    assert gc.get_threshold() == before

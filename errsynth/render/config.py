@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 STYLES: tuple[str, ...] = ("back", "igsm", "natural", "lema", "cac")
@@ -79,6 +80,24 @@ def _check_template(template: str) -> None:
             f"question_template {template!r} does not format with only {{question}}: {exc!r} "
             "(write literal braces as {{ and }})"
         ) from None
+
+
+def format_question(template: str, question: str) -> str:
+    """``template.format(question=question)``; a concatenation for the usual templates."""
+    parts = _template_parts(template)
+    if parts is None:
+        return template.format(question=question)
+    return parts[0] + question + parts[1]
+
+
+@lru_cache(maxsize=64)
+def _template_parts(template: str) -> tuple[str, str] | None:
+    """The text around ``{question}`` when that is the only brace pair in `template`
+    (no other field, no escaped brace), so that formatting is concatenation; else None."""
+    head, field, tail = template.partition("{question}")
+    if not field or "{" in head + tail or "}" in head + tail:
+        return None
+    return head, tail
 
 
 def step_separator(row: Mapping[str, Any]) -> str:

@@ -6,41 +6,60 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.render.attempts import ordered_attempts, question_of
+from errsynth.render.attempts import clean_steps, ordered_attempts, question_of
 from errsynth.render.cac import cac_turns
-from errsynth.render.config import INLINE_STYLES, StyleConfig
-from errsynth.render.inline import clean_body, inline_body
+from errsynth.render.config import INLINE_STYLES, StyleConfig, format_question
+from errsynth.render.inline import clean_body, write_inline_body
 from errsynth.render.lema import lema_turns
 from errsynth.render.phrases import phrase_rng
 from errsynth.render.result import Rendered, assemble
-from errsynth.render.segments import Seg, Turn, flatten
+from errsynth.render.segments import Layout, Seg, Turn, flatten
 from errsynth.transforms.base import Candidate, WrongAttempt
 
 
 def question_turn(row: Mapping[str, Any], style: StyleConfig) -> Turn:
     """The prompt side of a plain sample: the bare question in a chat, else the template."""
     q = question_of(row)
-    return Turn("user", (Seg(q if style.chat else style.question_template.format(question=q)),))
+    return Turn("user", (Seg(q if style.chat else format_question(style.question_template, q)),))
 
 
-def render(candidate: Candidate, style: StyleConfig, rng: random.Random) -> Rendered:
+#: The styles that draw from the sample's rng (one draw each, for their wording).
+DRAWING_STYLES: tuple[str, ...] = ("natural", "cac")
+
+
+def style_draws(style: StyleConfig) -> bool:
+    """Whether :func:`render` draws from its rng in `style` (else the rng may be None)."""
+    return style.name in DRAWING_STYLES
+
+
+def _wording_rng(rng: random.Random | None, style: StyleConfig) -> random.Random:
+    if rng is None:
+        raise ValueError(f"the {style.name} style needs a random generator")
+    return phrase_rng(rng, style.phrases_seed)
+
+
+def render(candidate: Candidate, style: StyleConfig, rng: random.Random | None) -> Rendered:
     """The candidate as a training sample in `style`.
 
     Deterministic in (candidate, style, rng state). The natural and cac styles take one
-    draw from `rng` (their wording generator); back, igsm and lema take none.
+    draw from `rng` (their wording generator); back, igsm and lema take none, so they
+    accept None (seeding a generator costs more than rendering a short sample).
     The candidate is only read.
     """
-    attempts = ordered_attempts(candidate)
     row = candidate.row
+    steps = clean_steps(row)
+    attempts = ordered_attempts(candidate, steps)
     placed: list[tuple[WrongAttempt, str]]
     if style.name in INLINE_STYLES:
-        prng = phrase_rng(rng, style.phrases_seed) if style.name == "natural" else None
-        body, placed = inline_body(row, attempts, style, prng)
-        turns = [question_turn(row, style), Turn("assistant", tuple(body))]
-    elif style.name == "lema":
+        prng = _wording_rng(rng, style) if style.name == "natural" else None
+        layout = _question_layout(row, style)
+        layout.turn("assistant")
+        placed = write_inline_body(layout, row, steps, attempts, style, prng)
+        return assemble(layout.done(), style.name, placed)
+    if style.name == "lema":
         turns, placed = lema_turns(row, attempts, style)
     else:
-        turns, placed = cac_turns(row, attempts, style, phrase_rng(rng, style.phrases_seed))
+        turns, placed = cac_turns(row, attempts, style, _wording_rng(rng, style))
     return assemble(flatten(turns, style.chat), style.name, placed)
 
 
@@ -51,5 +70,16 @@ def render_clean(row: Mapping[str, Any], style: StyleConfig) -> Rendered:
     with messages output). lema: a plain question/answer sample (LEMA mixes its
     correction records with ordinary solutions). cac: a two-turn chat.
     """
-    turns = [question_turn(row, style), Turn("assistant", (Seg(clean_body(row)),))]
-    return assemble(flatten(turns, style.chat), style.name, [])
+    layout = _question_layout(row, style)
+    layout.turn("assistant")
+    layout.write(clean_body(row))
+    return assemble(layout.done(), style.name, [])
+
+
+def _question_layout(row: Mapping[str, Any], style: StyleConfig) -> Layout:
+    """A layout with the prompt side of a plain sample written (see :func:`question_turn`)."""
+    layout = Layout(style.chat)
+    layout.turn("user")
+    q = question_of(row)
+    layout.write(q if layout.chat else format_question(style.question_template, q))
+    return layout

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from errsynth.render.segments import Flat, Tag
@@ -57,8 +58,27 @@ def _jsonable(obj: Any) -> Any:
     raise TypeError(f"detail value of type {type(obj).__name__} is not JSON-able")
 
 
+def _detail_encoder() -> Callable[[Any], str]:
+    """``json.dumps(obj, sort_keys=True, default=_jsonable)`` as one reusable encoder.
+
+    `json.dumps` with options builds a new encoder per call, which costs more than
+    encoding a small detail dict. The C encoder is kept instead (same output); it
+    skips the circular-reference check, which JSON-able details never need.
+    """
+    if c_make_encoder is None:  # no C accelerator: the pure-Python encoder, reused
+        return json.JSONEncoder(sort_keys=True, default=_jsonable).encode
+    encode = c_make_encoder(
+        None, _jsonable, encode_basestring_ascii, None, ": ", ", ", True, False, True
+    )
+    return lambda obj: "".join(encode(obj, 0))
+
+
+_encode_detail = _detail_encoder()
+
+
 def detail_json(detail: Mapping[str, Any]) -> str:
-    return json.dumps(dict(detail), sort_keys=True, default=_jsonable)
+    """The error's `detail` column: the attempt's evidence as sorted-key JSON."""
+    return _encode_detail(detail if type(detail) is dict else dict(detail))
 
 
 def premature_flag(detail: Mapping[str, Any]) -> bool | None:
@@ -67,7 +87,7 @@ def premature_flag(detail: Mapping[str, Any]) -> bool | None:
 
 
 def error_dict(
-    attempt: WrongAttempt, wrong_text: str, spans: Mapping[Tag, tuple[int, int]], n: int
+    attempt: WrongAttempt, wrong_text: str, spans: Mapping[Tag, Sequence[int]], n: int
 ) -> dict[str, Any]:
     """The ERROR struct of attempt number `n` (its tags are ``(what, n)``)."""
     start, end = spans[("wrong", n)]
@@ -103,18 +123,32 @@ def mask_spans_of(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def assemble(flat: Flat, style: str, placed: Sequence[tuple[WrongAttempt, str]]) -> Rendered:
     """A Rendered from a flattened layout and the attempts placed in it (with wrong texts)."""
-    errors = [error_dict(a, wrong, flat.spans, n) for n, (a, wrong) in enumerate(placed)]
-    corrections = [
-        {"start": flat.spans[("fix", n)][0], "end": flat.spans[("fix", n)][1]}
-        for n in range(len(placed))
-    ]
-    return Rendered(
-        text=flat.text,
-        prompt=flat.text[: flat.prompt_len],
-        completion=flat.text[flat.prompt_len :],
+    spans = flat.spans
+    errors = [error_dict(a, wrong, spans, n) for n, (a, wrong) in enumerate(placed)]
+    corrections = []
+    for n in range(len(placed)):
+        start, end = spans[("fix", n)]
+        corrections.append({"start": start, "end": end})
+    text, cut = flat.text, flat.prompt_len
+    return _new_rendered(
+        text=text,
+        prompt=text[:cut],
+        completion=text[cut:],
         messages=flat.messages,
         errors=errors,
         mask_spans=mask_spans_of(errors),
         style=style,
         corrections=corrections,
     )
+
+
+def _new_rendered(**fields: Any) -> Rendered:
+    """``Rendered(**fields)`` for every field, without the frozen dataclass's ``__init__``.
+
+    A frozen ``__init__`` sets each field through ``object.__setattr__``; a sample is
+    rendered per candidate (and once more, clean, per row), so this fills the
+    instance dict in one call instead. Same fields, same object.
+    """
+    rendered = object.__new__(Rendered)
+    rendered.__dict__.update(fields)
+    return rendered

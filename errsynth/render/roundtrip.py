@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 from errsynth.render.attempts import clean_steps, ordered_attempts
@@ -55,8 +56,8 @@ def _diff(got: str, want: str) -> str:
     return f"first difference at char {i}: got {got[i : i + 40]!r}, want {want[i : i + 40]!r}"
 
 
-def _expected(candidate: Candidate, style: StyleConfig) -> list[WrongAttempt]:
-    attempts = ordered_attempts(candidate)
+def _expected(candidate: Candidate, style: StyleConfig, steps: list[str]) -> list[WrongAttempt]:
+    attempts = ordered_attempts(candidate, steps)
     if style.name == "lema":
         return attempts[:1]
     if style.name == "cac":
@@ -86,6 +87,11 @@ def _marker_ok(a: WrongAttempt, style: StyleConfig, marker: str) -> bool:
     }
 
 
+#: The error fields that repeat the attempt, and the span fields in text order.
+_ATTEMPT_FIELDS = ("step", "kind", "finding", "wrong_text", "detail", "premature")
+_SPAN_FIELDS = ("attempt_start", "start", "end", "attempt_end", "marker_start", "marker_end")
+
+
 def _error_problems(
     n: int,
     a: WrongAttempt,
@@ -96,51 +102,56 @@ def _error_problems(
     sep: str,
 ) -> list[str]:
     text = r.text
-    where = f"error {n} ({a.kind} at {a.at})"
     attempt_text, wrong_text = _written(a, style, sep)
-    want = {
-        "step": a.at,
-        "kind": a.kind,
-        "finding": a.finding,
-        "wrong_text": wrong_text,
-        "detail": detail_json(a.detail),
-        "premature": premature_flag(a.detail),
-    }
-    problems = [
-        f"{where}: {k} is {e.get(k)!r}, want {v!r}" for k, v in want.items() if e.get(k) != v
-    ]
-    order = ["attempt_start", "start", "end", "attempt_end", "marker_start", "marker_end"]
-    values = [e.get(k) for k in order]
-    if not all(isinstance(v, int) for v in values):
-        return [*problems, f"{where}: span fields missing: {dict(zip(order, values, strict=True))}"]
-    if values != sorted(values) or values[0] < 0 or values[-1] > len(text):
-        return [*problems, f"{where}: spans out of order or outside the text: {values}"]
-    if text[e["start"] : e["end"]] != wrong_text:
-        problems.append(f"{where}: text[start:end] is {text[e['start'] : e['end']]!r}")
-    if text[e["attempt_start"] : e["attempt_end"]] != attempt_text:
-        problems.append(f"{where}: attempt span is {text[e['attempt_start'] : e['attempt_end']]!r}")
-    marker = text[e["marker_start"] : e["marker_end"]]
+    want = (a.at, a.kind, a.finding, wrong_text, detail_json(a.detail), premature_flag(a.detail))
+    got = tuple(map(e.get, _ATTEMPT_FIELDS))
+    problems = []
+    if got != want:  # each field compared on its own, as reported
+        problems = [
+            f"{_where(n, a)}: {k} is {g!r}, want {v!r}"
+            for k, g, v in zip(_ATTEMPT_FIELDS, got, want, strict=True)
+            if g != v
+        ]
+    values = list(map(e.get, _SPAN_FIELDS))
+    if not all(map(isinstance, values, repeat(int))):
+        spans = dict(zip(_SPAN_FIELDS, values, strict=True))
+        return [*problems, f"{_where(n, a)}: span fields missing: {spans}"]
+    attempt_start, start, end, attempt_end, marker_start, marker_end = values
+    if values != sorted(values) or attempt_start < 0 or marker_end > len(text):
+        return [*problems, f"{_where(n, a)}: spans out of order or outside the text: {values}"]
+    if text[start:end] != wrong_text:
+        problems.append(f"{_where(n, a)}: text[start:end] is {text[start:end]!r}")
+    if text[attempt_start:attempt_end] != attempt_text:
+        problems.append(f"{_where(n, a)}: attempt span is {text[attempt_start:attempt_end]!r}")
+    marker = text[marker_start:marker_end]
     if not _marker_ok(a, style, marker):
-        problems.append(f"{where}: marker span is {marker!r}")
-    if style.name in INLINE_STYLES and text[e["attempt_end"] : e["marker_start"]] != GLUE:
-        problems.append(
-            f"{where}: {text[e['attempt_end'] : e['marker_start']]!r} before the marker"
-        )
+        problems.append(f"{_where(n, a)}: marker span is {marker!r}")
+    if style.name in INLINE_STYLES and text[attempt_end:marker_start] != GLUE:
+        problems.append(f"{_where(n, a)}: {text[attempt_end:marker_start]!r} before the marker")
     if n < len(r.corrections):
-        fix = text[r.corrections[n]["start"] : r.corrections[n]["end"]]
-        if fix != steps[a.at]:
-            problems.append(f"{where}: correction span is {fix!r}, want clean step {a.at}")
+        fix = r.corrections[n]
+        if text[fix["start"] : fix["end"]] != steps[a.at]:
+            problems.append(
+                f"{_where(n, a)}: correction span is {text[fix['start'] : fix['end']]!r}, "
+                f"want clean step {a.at}"
+            )
     else:
-        problems.append(f"{where}: no correction span")
+        problems.append(f"{_where(n, a)}: no correction span")
     return problems
 
 
-def _layout_problems(candidate: Candidate, r: Rendered, style: StyleConfig) -> list[str]:
+def _where(n: int, a: WrongAttempt) -> str:
+    return f"error {n} ({a.kind} at {a.at})"
+
+
+def _layout_problems(
+    candidate: Candidate, r: Rendered, style: StyleConfig, clean: Rendered | None
+) -> list[str]:
     """Style-specific: the clean solution comes back out of the rendered sample."""
     row = candidate.row
-    body = clean_body(row)
     if style.name in INLINE_STYLES:
-        clean = render_clean(row, style)
+        if clean is None:
+            clean = render_clean(row, style)
         problems = []
         if r.prompt != clean.prompt:
             problems.append(
@@ -150,6 +161,7 @@ def _layout_problems(candidate: Candidate, r: Rendered, style: StyleConfig) -> l
         if stripped != clean.text:
             problems.append(f"stripped text is not the clean text: {_diff(stripped, clean.text)}")
         return problems
+    body = clean_body(row)
     if not r.errors:
         return (
             []
@@ -191,8 +203,16 @@ def _chat_problems(r: Rendered, style: StyleConfig) -> list[str]:
     return problems
 
 
-def round_trip_ok(candidate: Candidate, rendered: Rendered, style: StyleConfig) -> tuple[bool, str]:
+def round_trip_ok(
+    candidate: Candidate,
+    rendered: Rendered,
+    style: StyleConfig,
+    clean: Rendered | None = None,
+) -> tuple[bool, str]:
     """(True, "") when `rendered` is exactly `candidate` in `style`; else (False, why not).
+
+    `clean` is ``render_clean(candidate.row, style)`` when the caller has it already
+    (it is the same for every candidate of a row); else it is rendered here.
 
     Checks: text == prompt + completion; one error per attempt the style writes, with
     the attempt's fields; every span exact (wrong text, attempt text, marker, the
@@ -201,8 +221,8 @@ def round_trip_ok(candidate: Candidate, rendered: Rendered, style: StyleConfig) 
     styles) or as the final correct solution (lema, cac).
     """
     try:
-        expected = _expected(candidate, style)
         steps = clean_steps(candidate.row)
+        expected = _expected(candidate, style, steps)
     except ValueError as exc:
         return False, f"invalid candidate: {exc}"
     r = rendered
@@ -224,7 +244,7 @@ def round_trip_ok(candidate: Candidate, rendered: Rendered, style: StyleConfig) 
     problems.extend(_chat_problems(r, style))
     if not problems:
         try:
-            problems.extend(_layout_problems(candidate, r, style))
+            problems.extend(_layout_problems(candidate, r, style, clean))
         except ValueError as exc:
             problems.append(str(exc))
     return (

@@ -1,17 +1,18 @@
-"""Text as a list of tagged segments, flattened into one string with exact spans.
+"""Text as tagged pieces, written into one string with exact spans.
 
-Styles never compute offsets by hand: they emit segments, some tagged with what
-they are (the wrong step of attempt 2, the marker of attempt 0, ...), and
-:func:`flatten` concatenates them and reports each tag's span. Spans are
+Styles never compute offsets by hand: they write pieces of text, some tagged with
+what they are (the wrong step of attempt 2, the marker of attempt 0, ...), into a
+:class:`Layout`, which concatenates them and reports each tag's span. Spans are
 therefore positional and stay exact whatever the step texts contain, the marker
-text itself included.
+text itself included. Styles that assemble their turns out of order build lists
+of :class:`Seg` and :func:`flatten` them; the inline styles write straight into a
+layout (a sample is rendered for every candidate, so this path is kept short).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 Tag = tuple[str, int]  # (what, attempt number): what is wrong | attempt | marker | fix
 Role = Literal["user", "assistant"]
@@ -20,24 +21,25 @@ ROLE_LABELS: dict[str, str] = {"user": "User: ", "assistant": "Assistant: "}
 TURN_GAP = "\n\n"  # between two turns of a flattened chat
 
 
-@dataclass(frozen=True, slots=True)
-class Seg:
+class Seg(NamedTuple):
+    """A piece of text and what it is (its tags)."""
+
     text: str
     tags: tuple[Tag, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
     role: Role
     segs: tuple[Seg, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Flat:
+class Flat(NamedTuple):
+    """A written layout: the text, where its prompt ends, its chat messages, the tag spans."""
+
     text: str
     prompt_len: int  # text[:prompt_len] is the prompt, the rest the completion
     messages: list[dict[str, str]] | None
-    spans: dict[Tag, tuple[int, int]]
+    spans: Mapping[Tag, Sequence[int]]  # tag -> [start, end]
 
 
 def join(parts: Sequence[Seg | Sequence[Seg]], sep: str, tags: tuple[Tag, ...] = ()) -> list[Seg]:
@@ -50,52 +52,76 @@ def join(parts: Sequence[Seg | Sequence[Seg]], sep: str, tags: tuple[Tag, ...] =
     return out
 
 
-def _write(segs: Sequence[Seg], pieces: list[str], pos: int, spans: dict[Tag, list[int]]) -> int:
-    for seg in segs:
-        end = pos + len(seg.text)
-        for tag in seg.tags:
-            span = spans.setdefault(tag, [pos, end])
-            span[0] = min(span[0], pos)
-            span[1] = max(span[1], end)
-        pieces.append(seg.text)
-        pos = end
-    return pos
+class Layout:
+    """A sample written turn by turn, left to right: the text, each tag's span, the turns.
+
+    Not a chat: exactly two turns written back to back (prompt, then completion).
+    A chat: ``"User: ...\\n\\nAssistant: ..."``, turns separated by a blank line, the
+    prompt ending with the last ``"Assistant: "`` label. Either way the completion is
+    the content of the last turn, which must be the assistant's.
+    """
+
+    __slots__ = ("_pieces", "_pos", "_spans", "_turns", "chat")
+
+    def __init__(self, chat: bool) -> None:
+        self.chat = chat
+        self._pieces: list[str] = []
+        self._pos = 0
+        self._spans: dict[Tag, list[int]] = {}
+        self._turns: list[list[Any]] = []  # [role, start, end] of each turn's content
+
+    def turn(self, role: Role) -> None:
+        """Start a turn (in a chat, after its label)."""
+        if self._turns:
+            self._turns[-1][2] = self._pos
+        if self.chat:
+            self.write((TURN_GAP if self._turns else "") + ROLE_LABELS[role])
+        self._turns.append([role, self._pos, self._pos])
+
+    def write(self, text: str, tags: tuple[Tag, ...] = ()) -> None:
+        """Append `text`; each of `tags` spans it (widened if the tag was written before)."""
+        start = self._pos
+        end = self._pos = start + len(text)
+        self._pieces.append(text)
+        for tag in tags:
+            span = self._spans.get(tag)
+            if span is None:
+                self._spans[tag] = [start, end]
+            else:
+                if start < span[0]:
+                    span[0] = start
+                if end > span[1]:
+                    span[1] = end
+
+    def done(self) -> Flat:
+        turns = self._turns
+        if not turns or turns[-1][0] != "assistant":
+            raise ValueError("the last turn must be the assistant's")
+        if not self.chat and len(turns) != 2:
+            raise ValueError(f"a text layout has a prompt and a completion, got {len(turns)} turns")
+        turns[-1][2] = self._pos
+        text = "".join(self._pieces)
+        messages = None
+        if self.chat:
+            messages = [{"role": role, "content": text[a:b]} for role, a, b in turns]
+        return Flat(text, turns[-1][1], messages, self._spans)
 
 
 def flatten(turns: Sequence[Turn], chat: bool) -> Flat:
     """One string from the turns; the completion is the content of the last turn.
 
-    Not a chat: exactly two turns, written back to back (prompt, then completion).
-    A chat: ``"User: ...\\n\\nAssistant: ..."``, turns separated by a blank line, the
-    prompt ending with the last ``"Assistant: "`` label.
+    The layout is :class:`Layout`'s (a text layout takes exactly two turns).
     """
     if not turns or turns[-1].role != "assistant":
         raise ValueError("the last turn must be the assistant's")
     if not chat and len(turns) != 2:
         raise ValueError(f"a text layout has a prompt and a completion, got {len(turns)} turns")
-    pieces: list[str] = []
-    spans: dict[Tag, list[int]] = {}
-    pos = 0
-    prompt_len = 0
-    messages: list[dict[str, str]] = []
-    for i, turn in enumerate(turns):
-        if chat:
-            head = (TURN_GAP if i else "") + ROLE_LABELS[turn.role]
-            pieces.append(head)
-            pos += len(head)
-        if i == len(turns) - 1:
-            prompt_len = pos
-        start = pos
-        pos = _write(turn.segs, pieces, pos, spans)
-        messages.append({"role": turn.role, "content": "".join(s.text for s in turn.segs)})
-        assert pos - start == len(messages[-1]["content"])
-    text = "".join(pieces)
-    return Flat(
-        text=text,
-        prompt_len=prompt_len,
-        messages=messages if chat else None,
-        spans={tag: (a, b) for tag, (a, b) in spans.items()},
-    )
+    layout = Layout(chat)
+    for turn in turns:
+        layout.turn(turn.role)
+        for text, tags in turn.segs:
+            layout.write(text, tags)
+    return layout.done()
 
 
 def flatten_messages(messages: Sequence[dict[str, str]]) -> str:

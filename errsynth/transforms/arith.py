@@ -216,12 +216,8 @@ class ArithTransform(Transform):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self._param_dict = super().param_dict()
         kinds = self.params.kinds
         self._kinds = (list(kinds), [k for k in kinds if k in MODULAR_KINDS])  # plain, mod m
-
-    def param_dict(self) -> dict[str, Any]:
-        return dict(self._param_dict)  # asdict() per row would cost more than the transform
 
     def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
         p = self.params

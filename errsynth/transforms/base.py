@@ -113,7 +113,15 @@ class Transform:
         raise NotImplementedError
 
     def param_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self.params)
+        """The parameters as a plain dict (a fresh copy: candidates carry it).
+
+        `dataclasses.asdict` per row costs more than a small transform; it runs once
+        per `params` object and later calls copy its result.
+        """
+        cached = self.__dict__.get("_param_cache")
+        if cached is None or cached[0] is not self.params:
+            cached = self._param_cache = (self.params, dataclasses.asdict(self.params))
+        return dict(cached[1])
 
 
 TRANSFORMS: dict[str, type[Transform]] = {}
@@ -135,8 +143,12 @@ def place_counts(
     choice. Draws happen in step order so the result depends only on the rng.
     """
     counts: dict[int, int] = {}
+    rate, cap, draw = params.rate, params.max_per_step, rng.random
     for i in eligible:
-        k = geometric_count(rng, params.rate, min(params.max_per_step, n_choices[i]))
+        # geometric_count, inlined: this runs for every eligible step of every row
+        k, most = 0, min(cap, n_choices[i])
+        while k < most and draw() < rate:
+            k += 1
         if k:
             counts[i] = k
     total = sum(counts.values())

@@ -40,28 +40,43 @@ def missing_refs(row: Mapping[str, Any], x: int, y: int) -> list[str]:
     return [u["ref"] for u in row["uses"][y] if u["step"] >= x]
 
 
-def igsm_names(row: Mapping[str, Any]) -> dict[str, str] | None:
-    """iGSM rows: variable letter → parameter name (from the ingest meta), else None."""
+def _igsm_meta(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """iGSM rows: the ingest meta (variables and parameter names), else None."""
     if row.get("format") != "igsm":
         return None
-    meta = json.loads(row["meta"]) if isinstance(row["meta"], str) else row["meta"]
+    return json.loads(row["meta"]) if isinstance(row["meta"], str) else row["meta"]
+
+
+def _names(meta: Mapping[str, Any] | None) -> dict[str, str] | None:
+    if meta is None:
+        return None
     return {v: p for v, p in zip(meta.get("vars", []), meta.get("params", []), strict=False) if v}
 
 
-def igsm_head(row: Mapping[str, Any], y: int) -> str | None:
-    """The iGSM head of step y ("Define X as"), for the igsm rendering style."""
-    if row.get("format") != "igsm":
+def _head(meta: Mapping[str, Any] | None, y: int) -> str | None:
+    if meta is None:
         return None
-    meta = json.loads(row["meta"]) if isinstance(row["meta"], str) else row["meta"]
     params = meta.get("params") or []
     return f"Define {params[y]} as" if y < len(params) else None
 
 
+def igsm_names(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """iGSM rows: variable letter → parameter name (from the ingest meta), else None."""
+    return _names(_igsm_meta(row))
+
+
+def igsm_head(row: Mapping[str, Any], y: int) -> str | None:
+    """The iGSM head of step y ("Define X as"), for the igsm rendering style."""
+    return _head(_igsm_meta(row), y)
+
+
 def finding_for(row: Mapping[str, Any], x: int, y: int) -> str:
-    refs = missing_refs(row, x, y)
+    return _finding(x, missing_refs(row, x, y), igsm_names(row))
+
+
+def _finding(x: int, refs: list[str], names: dict[str, str] | None) -> str:
     if not refs:
         return f"this step is not wrong in itself, but it comes later: step {x + 1} comes first"
-    names = igsm_names(row)
     shown = [f"{names[r]} ({r})" if names and r in names else r for r in refs]
     what = "the number of " if names else "the value "
     listed = ", ".join(shown[:3])
@@ -85,20 +100,22 @@ class ReorderTransform(Transform):
         """Per step X, the later steps Y that may be written before it."""
         steps = row["steps"]
         n = len(steps)
+        premature_only = self.params.premature_only
         out: dict[int, list[int]] = {}
         for x in range(n - 1):
+            step = steps[x]
             ys = [
                 y
                 for y in range(x + 1, n)
-                if steps[y] != steps[x]
-                and (not self.params.premature_only or is_premature(row, x, y))
+                if steps[y] != step and (not premature_only or is_premature(row, x, y))
             ]
             if ys:
                 out[x] = ys
         return out
 
     def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
-        if len(row["steps"]) < 2:
+        steps = row["steps"]
+        if len(steps) < 2:
             raise Skip("too_few_steps", "reorder needs at least two steps")
         choices = self.choices(row)
         if not choices:
@@ -106,24 +123,22 @@ class ReorderTransform(Transform):
                 "no_premature_step" if self.params.premature_only else "no_later_step",
                 "no later step can be written before an earlier one",
             )
-        counts = place_counts(
-            rng, sorted(choices), self.params, {x: len(c) for x, c in choices.items()}
-        )
+        eligible = sorted(choices)
+        counts = place_counts(rng, eligible, self.params, {x: len(c) for x, c in choices.items()})
+        meta = _igsm_meta(row) if counts else None  # parsed once per row, not per attempt
+        names = _names(meta)
         attempts: list[WrongAttempt] = []
         for x in sorted(counts):
             for y in rng.sample(choices[x], counts[x]):
+                missing = missing_refs(row, x, y)
                 attempts.append(
                     WrongAttempt(
                         at=x,
                         kind=self.name,
-                        steps=(row["steps"][y],),
-                        finding=finding_for(row, x, y),
-                        head=igsm_head(row, y),
-                        detail={
-                            "from_step": y,
-                            "premature": is_premature(row, x, y),
-                            "missing": missing_refs(row, x, y),
-                        },
+                        steps=(steps[y],),
+                        finding=_finding(x, missing, names),
+                        head=_head(meta, y),
+                        detail={"from_step": y, "premature": bool(missing), "missing": missing},
                     )
                 )
         return Candidate(
@@ -131,7 +146,7 @@ class ReorderTransform(Transform):
             transform=self.name,
             attempts=tuple(attempts),
             params=self.param_dict(),
-            eligible=tuple(sorted(choices)),
+            eligible=tuple(eligible),
         )
 
 

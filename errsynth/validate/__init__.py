@@ -40,16 +40,14 @@ def validate_candidate(candidate: Candidate) -> list[str]:
     if _VALIDATORS is None:
         _VALIDATORS = _kind_validators()
     n = len(candidate.row["steps"])
-    problems = [
-        f"attempt placed at {a.at}, outside 0..{n - 1}"
-        for a in candidate.attempts
-        if not 0 <= a.at < n
-    ]
-    if [a.at for a in candidate.attempts] != sorted(a.at for a in candidate.attempts):
+    attempts = candidate.attempts
+    at = [a.at for a in attempts]
+    problems = [f"attempt placed at {x}, outside 0..{n - 1}" for x in at if not 0 <= x < n]
+    if at != sorted(at):
         problems.append("attempts are not in step order")
-    if any(not a.steps or not all(s.strip() for s in a.steps) for a in candidate.attempts):
+    if any(not a.steps or not all(s.strip() for s in a.steps) for a in attempts):
         problems.append("an attempt has an empty wrong step")
-    kinds = {a.kind for a in candidate.attempts}
+    kinds = {a.kind for a in attempts}
     for kind in sorted(kinds):
         check = _VALIDATORS.get(kind)
         if check is None:
@@ -59,10 +57,16 @@ def validate_candidate(candidate: Candidate) -> list[str]:
     return problems
 
 
-def validate_sample(candidate: Candidate, rendered: Rendered, style: StyleConfig) -> list[str]:
-    """Problems with a rendered sample: evidence, round trip, spans, answer."""
+def validate_sample(
+    candidate: Candidate, rendered: Rendered, style: StyleConfig, clean: Rendered | None = None
+) -> list[str]:
+    """Problems with a rendered sample: evidence, round trip, spans, answer.
+
+    `clean`: the row's clean rendering in `style`, when the caller has it (see
+    :func:`~errsynth.render.round_trip_ok`).
+    """
     problems = validate_candidate(candidate)
-    ok, why = round_trip_ok(candidate, rendered, style)
+    ok, why = round_trip_ok(candidate, rendered, style, clean)
     if not ok:
         problems.append(f"round trip: {why}")
     if len(rendered.errors) != expected_errors(candidate, style):
