@@ -1,8 +1,9 @@
 """End-to-end pipeline benchmark: local vs Ray, peak RSS vs corpus size, dedup vs datatrove.
 
     python benchmarks/pipeline.py [--rows 200000] [--small-rows 50000] [--workdir DIR]
-        [--parts local,ray1,ray2,small,dedup_ours,dedup_ours_unverified,dedup_datatrove]
-        [--redo] [--retries 2] [--datatrove-python /tmp/dt-venv/bin/python]
+        [--parts local,ray1,ray2,small,dedup_ours,dedup_ours_unverified,dedup_ours_04,
+                 dedup_datatrove,dedup_datatrove_04] [--redo] [--retries 2]
+        [--datatrove-python /tmp/dt-venv/bin/python]
 
 Prints figures; it is not a test. Every part runs in its own child process, so
 each peak RSS (ru_maxrss) is that configuration's own and each Ray run starts a
@@ -33,11 +34,16 @@ Parts:
   ray1    the same recipe on RayExecutor, ray.init(num_cpus=1) in a fresh process.
   ray2    the same with num_cpus=2.
   small   the local engine on the --small-rows corpus (peak RSS vs corpus size).
-  dedup_ours       errsynth.dedup.near_dedup over the corpus questions.
+  dedup_ours       errsynth.dedup.near_dedup over the corpus questions (threshold 0.5:
+                   25 bands x 5 rows, candidates verified).
   dedup_ours_unverified  the same without candidate verification (as datatrove).
+  dedup_ours_04    threshold 0.4 (32 bands x 4 rows, verified), errsynth's advice for
+                   short question-only text (errsynth/dedup/README.md).
   dedup_datatrove  datatrove's 4 MinHash stages (signatures, buckets, cluster,
                    filter; LocalPipelineExecutor, workers=1) over the same questions,
-                   run with --datatrove-python (a separate venv, see benchmarks/README.md).
+                   run with --datatrove-python (a separate venv, see benchmarks/README.md),
+                   25 buckets x 5 hashes (ours at 0.5).
+  dedup_datatrove_04  the same with 32 buckets x 4 hashes (ours at 0.4).
 
 Pipeline figures: wall time after start-up (run_recipe only: Ray's ray.init is
 timed apart), rows/s = input rows / that time, per core = / cores given (1
@@ -80,12 +86,18 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPORA = HERE.parents[1] / "shared" / "corpora"
 DEFAULT_DT_PYTHON = "/tmp/dt-venv/bin/python"
-PARTS = ("local", "ray1", "ray2", "small", "dedup_ours", "dedup_ours_unverified", "dedup_datatrove")
+# dedup variants: ours (threshold, verify candidates); datatrove (buckets, hashes per bucket)
+DEDUP_OURS = {
+    "dedup_ours": (0.5, True),
+    "dedup_ours_unverified": (0.5, False),
+    "dedup_ours_04": (0.4, True),
+}
+DEDUP_DATATROVE = {"dedup_datatrove": (25, 5), "dedup_datatrove_04": (32, 4)}
+PARTS = ("local", "ray1", "ray2", "small", *DEDUP_OURS, *DEDUP_DATATROVE)
 
 # Near-dedup settings shared by the recipe and both dedup runs (errsynth defaults).
 NGRAM = 3
 THRESHOLD = 0.5
-BANDS, ROWS_PER_BAND = 25, 5  # what errsynth derives for 0.5 with 128 permutations
 
 RECIPE = """\
 name: bench_pipeline
@@ -451,7 +463,7 @@ def _originals_merged(cluster: list[int], parents: list[int]) -> int:
     return sum(len(ps) - 1 for ps in members.values())
 
 
-def child_dedup_ours(corpus: Path, verify: bool = True) -> None:
+def child_dedup_ours(corpus: Path, verify: bool = True, threshold: float = THRESHOLD) -> None:
     import numpy as np
     import pyarrow as pa
 
@@ -465,7 +477,7 @@ def child_dedup_ours(corpus: Path, verify: bool = True) -> None:
         {"id": pa.array(np.arange(n, dtype=np.int64)), "order": np.arange(n), "question": questions}
     )
     t_read = time.perf_counter() - t0
-    config = NearDedupConfig(minhash=MinHashParams(ngram=NGRAM), threshold=THRESHOLD, verify=verify)
+    config = NearDedupConfig(minhash=MinHashParams(ngram=NGRAM), threshold=threshold, verify=verify)
     lsh = config.lsh()
     t1 = time.perf_counter()
     res = near_dedup(table, "question", order_col="order", config=config)
@@ -478,7 +490,8 @@ def child_dedup_ours(corpus: Path, verify: bool = True) -> None:
         sizes[c] = sizes.get(c, 0) + 1
     labels = [c if sizes[c] > 1 else -1 for c in cluster]
     out = {
-        "method": "errsynth near_dedup" + ("" if verify else " (verify=False)"),
+        "method": f"errsynth near_dedup threshold {threshold}"
+        + ("" if verify else " verify=False"),
         "params": (
             f"word {NGRAM}-grams of FUZZY-normalized text (NFKC, casefold, punctuation "
             f"stripped except between digits, digits kept), SHA-1 32-bit shingle hashes, "
@@ -565,8 +578,7 @@ if __name__ == "__main__":  # datatrove's pools use forkserver
 '''
 
 
-def child_dedup_datatrove(corpus: Path, workdir: Path, python: str) -> None:
-    work = workdir / "datatrove"
+def child_dedup_datatrove(corpus: Path, work: Path, python: str, bands: int, rows: int) -> None:
     if work.exists():
         shutil.rmtree(work)
     (work / "input").mkdir(parents=True)
@@ -576,8 +588,7 @@ def child_dedup_datatrove(corpus: Path, workdir: Path, python: str) -> None:
             fh.write(json.dumps({"text": q, "id": str(i)}) + "\n")
     script = work / "run_datatrove.py"
     script.write_text(DATATROVE_SCRIPT)
-    cmd = [python, str(script), str(work / "input"), str(work), str(NGRAM), str(BANDS)]
-    cmd.append(str(ROWS_PER_BAND))
+    cmd = [python, str(script), str(work / "input"), str(work), str(NGRAM), str(bands), str(rows)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         print(json.dumps({"method": "datatrove", "error": done.stderr[-3000:]}))
@@ -595,13 +606,13 @@ def child_dedup_datatrove(corpus: Path, workdir: Path, python: str) -> None:
                     cluster[i] = int(rec["metadata"].get("minhash_cluster_id", -1))
                     removed[i] = kind == "removed"
     out.update(
-        method="datatrove MinHash (4 stages)",
+        method=f"datatrove MinHash (4 stages) {bands}x{rows}",
         params=(
             f"simplify_text (lowercase, digits KEPT via TextNormConfig(norm_numbers=False), "
             f"punctuation removed, whitespace collapsed, diacritics removed), spaCy blank English "
             f"word tokenizer, word {NGRAM}-grams, xxhash64 shingle hashes, "
-            f"{BANDS * ROWS_PER_BAND} hashes (a*h+b mod 2^61-1, seed 1) as {BANDS} buckets x "
-            f"{ROWS_PER_BAND} hashes, no candidate verification, union-find clusters, "
+            f"{bands * rows} hashes (a*h+b mod 2^61-1, seed 1) as {bands} buckets x "
+            f"{rows} hashes, no candidate verification, union-find clusters, "
             "one doc kept per cluster (union-by-size root)"
         ),
         docs_per_s=round(n / out["wall_s"], 1),
@@ -706,9 +717,8 @@ def summary(results: dict[str, Any], workdir: Path) -> None:
             f"{loc['rows_in']:,} rows {loc['driver_peak_rss_mb']} MB "
             f"(ratio {loc['driver_peak_rss_mb'] / small['driver_peak_rss_mb']:.2f})"
         )
-    ours, dt = results.get("dedup_ours", {}), results.get("dedup_datatrove", {})
-    unverified = results.get("dedup_ours_unverified", {})
-    for name, r in (("ours", ours), ("ours unverified", unverified), ("datatrove", dt)):
+    for name in (*DEDUP_OURS, *DEDUP_DATATROVE):
+        r = results.get(name)
         if not r:
             continue
         if "error" in r:
@@ -724,14 +734,21 @@ def summary(results: dict[str, Any], workdir: Path) -> None:
             f"peak RSS {r['peak_rss_mb']} MB{stages}\n"
             f"    params: {r['params']}"
         )
-    for name, r in (("ours", ours), ("ours unverified", unverified)):
+    pairs = [
+        ("dedup_ours", "dedup_datatrove"),
+        ("dedup_ours_unverified", "dedup_datatrove"),
+        ("dedup_ours_04", "dedup_datatrove_04"),
+        ("dedup_ours_04", "dedup_datatrove"),
+    ]
+    for name, other in pairs:
+        r, dt = results.get(name, {}), results.get(other, {})
         if "docs_per_s" not in r or "docs_per_s" not in dt:
             continue
         wall = r["docs_per_s"] / dt["docs_per_s"]
         cpu = r["docs_per_cpu_s"] / dt["docs_per_cpu_s"]
         ok = wall >= 4 and r["pair_recall"] >= dt["pair_recall"]
         print(
-            f"dedup throughput {name}/datatrove: {wall:.1f}x (wall), {cpu:.1f}x (CPU); pair "
+            f"{name} / {other}: throughput {wall:.1f}x (wall), {cpu:.1f}x (CPU); pair "
             f"recall {r['pair_recall']:.4f} vs {dt['pair_recall']:.4f}; originals merged "
             f"{r['originals_merged']} vs {dt['originals_merged']}; target >= 4x at equal or "
             f"better recall: {'met' if ok else 'NOT met'}"
@@ -759,10 +776,13 @@ def main() -> None:
         if kind == "pipeline":
             engine, workers, corpus, out = rest
             child_pipeline(engine, int(workers), Path(corpus), Path(out), args.chunk_rows)
-        elif kind in ("dedup_ours", "dedup_ours_unverified"):
-            child_dedup_ours(Path(rest[0]), verify=kind == "dedup_ours")
-        elif kind == "dedup_datatrove":
-            child_dedup_datatrove(Path(rest[0]), Path(rest[1]), args.datatrove_python)
+        elif kind in DEDUP_OURS:
+            threshold, verify = DEDUP_OURS[kind]
+            child_dedup_ours(Path(rest[0]), verify=verify, threshold=threshold)
+        elif kind in DEDUP_DATATROVE:
+            bands, rows = DEDUP_DATATROVE[kind]
+            work = Path(rest[1]) / kind
+            child_dedup_datatrove(Path(rest[0]), work, args.datatrove_python, bands, rows)
         return
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(PARTS))
@@ -805,7 +825,7 @@ def main() -> None:
                 r = run_child(
                     ["--chunk-rows", str(args.chunk_rows), "--child", *child], args.retries
                 )
-            elif part in ("dedup_ours", "dedup_ours_unverified"):
+            elif part in DEDUP_OURS:
                 r = run_child(["--child", part, str(big)])
             else:
                 r = run_child(
@@ -813,7 +833,7 @@ def main() -> None:
                         "--datatrove-python",
                         args.datatrove_python,
                         "--child",
-                        "dedup_datatrove",
+                        part,
                         str(big),
                         str(workdir),
                     ]
