@@ -22,11 +22,11 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 import errsynth
+from errsynth.parquet_sink import ParquetSink
 from errsynth.render import Rendered, StyleConfig, render, render_clean, style_draws
 from errsynth.render.config import INLINE_STYLES
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
@@ -289,39 +289,6 @@ def iter_rows(
         yield from batch.to_pylist()
 
 
-class _Writer:
-    """Row buffers flushed as Parquet row groups into a temp file renamed on close."""
-
-    def __init__(self, path: Path, schema: pa.Schema, batch_rows: int = 4096) -> None:
-        self.path, self.schema, self.batch_rows = path, schema, batch_rows
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
-        self.rows: list[dict[str, Any]] = []
-        self.count = 0
-
-    def extend(self, rows: list[dict[str, Any]]) -> None:
-        self.rows.extend(rows)
-        self.count += len(rows)
-        if len(self.rows) >= self.batch_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
-            self.rows.clear()
-
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
-
-
 @contextmanager
 def _fewer_collections(first_threshold: int = 10_000) -> Iterator[None]:
     """Run the cyclic garbage collector less often while the stage runs (restored after).
@@ -356,8 +323,8 @@ def augment_table(
     stats: dict[str, TransformStats] = defaultdict(TransformStats)
     for t in spec.transforms:
         stats[t.name] = TransformStats()
-    samples = _Writer(out_dir / "samples.parquet", SAMPLE_SCHEMA)
-    rejects = _Writer(out_dir / "rejects.parquet", CANDIDATE_REJECT_SCHEMA)
+    samples = ParquetSink(out_dir / "samples.parquet", SAMPLE_SCHEMA)
+    rejects = ParquetSink(out_dir / "rejects.parquet", CANDIDATE_REJECT_SCHEMA)
     rows_in = 0
     per_kind: Counter[str] = Counter()
     try:

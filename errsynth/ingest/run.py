@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 import errsynth
 from errsynth.ingest.base import READERS, Parsed, ReaderOptions, Reject, stable_id
 from errsynth.ingest.numberflow import arithmetic_flow
@@ -31,6 +28,7 @@ from errsynth.ingest.records import (
     raw_text,
     read_records,
 )
+from errsynth.parquet_sink import ParquetSink
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
 
 DETECT_PEEK = 50
@@ -82,45 +80,6 @@ class IngestStats:
             "files": self.files,
             "elapsed_s": round(self.elapsed_s, 3),
         }
-
-
-class _TableSink:
-    """Buffers rows and writes Parquet row groups to a temp file, renamed into place on close."""
-
-    def __init__(self, path: Path, schema: pa.Schema, batch_rows: int) -> None:
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.schema = schema
-        self.batch_rows = batch_rows
-        self.columns: dict[str, list[Any]] = {f.name: [] for f in schema}
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
-        self.rows = 0
-
-    def add(self, row: Mapping[str, Any]) -> None:
-        for name, col in self.columns.items():
-            col.append(row[name])
-        self.rows += 1
-        if len(self.columns["id" if "id" in self.columns else "reason"]) >= self.batch_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        first = next(iter(self.columns.values()))
-        if not first:
-            return
-        self.writer.write_table(pa.Table.from_pydict(self.columns, schema=self.schema))
-        for col in self.columns.values():
-            col.clear()
-
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
 
 
 def solution_row(parsed: Parsed, source: str, fmt: str) -> dict[str, Any]:
@@ -216,8 +175,8 @@ def ingest(
     out.mkdir(parents=True, exist_ok=True)
     stats = IngestStats()
     started = time.perf_counter()
-    solutions = _TableSink(out / "solutions.parquet", SOLUTION_SCHEMA, batch_rows)
-    rejects = _TableSink(out / "rejects.parquet", REJECT_SCHEMA, batch_rows)
+    solutions = ParquetSink(out / "solutions.parquet", SOLUTION_SCHEMA, batch_rows)
+    rejects = ParquetSink(out / "rejects.parquet", REJECT_SCHEMA, batch_rows)
     try:
         for path in files:
             chosen, records = _file_records(path, fmt, max_record_bytes)
