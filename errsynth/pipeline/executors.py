@@ -57,7 +57,10 @@ class LocalExecutor:
 
     def dedup(self, op: DedupOperator, chunks: Sequence[pa.Table]) -> DedupResult:
         """`op.decide` over the key columns of all chunks, in one process."""
-        return op.decide(pa.concat_tables([c.select(op.key_columns()) for c in chunks]))
+        from errsynth.pipeline.ops import chunk_offsets
+
+        keys = [op.keys(c, at) for c, at in zip(chunks, chunk_offsets(chunks), strict=True)]
+        return op.decide(pa.concat_tables(keys))
 
     def mix(
         self,

@@ -9,11 +9,13 @@ solution rows into sample rows. Engines only schedule this code.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -128,8 +130,24 @@ class DedupOperator(Operator):
     def decide(self, keys: pa.Table) -> DedupResult:
         raise NotImplementedError
 
-    def key_columns(self) -> list[str]:
-        return ["id", ORDER, *self.params.fields]  # type: ignore[attr-defined]
+    def keys(self, chunk: Any, offset: int) -> pa.Table:
+        """The columns the decision needs; rows identified by their global row number.
+
+        Content ids repeat (two identical input records are one id) and `_order`
+        repeats after `augment` (every sample of a solution shares it), so the
+        dedup stages name rows by their position in the stage input: `offset` is
+        the number of rows in the chunks before this one. Keep order stays
+        (`_order`, position), the same on every engine and chunking.
+        """
+        fields = list(self.params.fields)  # type: ignore[attr-defined]
+        table = chunk.select([ORDER, *fields])
+        rows = pa.array(np.arange(offset, offset + table.num_rows, dtype=np.int64))
+        return table.add_column(0, "id", rows)
+
+
+def chunk_offsets(chunks: Any) -> list[int]:
+    """Global row number of each chunk's first row."""
+    return [0, *itertools.accumulate(c.num_rows for c in chunks)][:-1] if chunks else []
 
 
 @register
@@ -162,24 +180,37 @@ class DedupMinhash(DedupOperator):
         )
 
 
-def dedup_split(table: pa.Table, result: DedupResult, stage: str) -> tuple[pa.Table, pa.Table]:
-    """Apply a dedup decision (by id) to a batch: kept rows and rejects naming the kept twin."""
-    removed = {
-        rid: dup
-        for rid, kept, dup in zip(
-            result.ids.to_pylist(),
-            result.kept_mask.tolist(),
-            result.duplicate_of.to_pylist(),
-            strict=True,
-        )
-        if not kept
-    }
-    ids = table.column("id").to_pylist()
-    hit = [i in removed for i in ids]
-    mask = pa.array(hit, pa.bool_())
-    details = [f"duplicate of {removed[i]}" for i, h in zip(ids, hit, strict=True) if h]
+def dedup_split(
+    table: pa.Table, result: DedupResult, stage: str, offset: int, id_of: Mapping[int, str]
+) -> tuple[pa.Table, pa.Table]:
+    """Apply a dedup decision to one chunk: kept rows, and rejects naming the kept twin.
+
+    The decision names rows by global row number (`DedupOperator.keys`), in input
+    order, so this chunk's verdicts are the slice at `offset`; `id_of` maps the row
+    number of each kept representative to its content id for the reject detail.
+    """
+    n = table.num_rows
+    ids = result.ids.slice(offset, n).to_numpy()
+    if len(ids) != n or (n and not np.array_equal(ids, np.arange(offset, offset + n))):
+        raise ValueError("dedup verdicts are not in row order of the stage input")
+    removed = ~result.kept_mask[offset : offset + n]
+    dup = result.duplicate_of.slice(offset, n).to_pylist()
+    details = [f"duplicate of {id_of[d]}" for d, r in zip(dup, removed, strict=True) if r]
     reasons = [result.reason] * len(details)
+    mask = pa.array(removed)
     return table.filter(pc.invert(mask)), _rejects(table, mask, stage, reasons, details)
+
+
+def representative_ids(chunks: Any, result: DedupResult) -> dict[int, str]:
+    """Global row number → content id of every row that some removed row duplicates."""
+    reps = np.unique(result.duplicate_of.drop_null().to_numpy())
+    out: dict[int, str] = {}
+    for chunk, offset in zip(chunks, chunk_offsets(chunks), strict=True):
+        local = reps[(reps >= offset) & (reps < offset + chunk.num_rows)] - offset
+        if len(local):
+            ids = chunk.select(["id"]).column("id").take(pa.array(local)).to_pylist()
+            out.update(zip((local + offset).tolist(), ids, strict=True))
+    return out
 
 
 @register
@@ -277,3 +308,7 @@ def make_operator(entry: Any, where: str) -> Operator:
             f"{where}: unknown operator {name!r}; choose from {', '.join(sorted(OPERATORS))}"
         )
     return OPERATORS[name](dict(params or {}))
+
+
+# The LLM operators (llm_correct, llm_mistake, llm_paraphrase) register themselves here.
+import errsynth.transforms.llm  # noqa: E402, F401

@@ -55,7 +55,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from errsynth.dedup import steps
 from errsynth.dedup.exact import exact_keys_batch
@@ -81,7 +80,7 @@ from errsynth.mix.streams import NO_STREAM, assign_streams
 from errsynth.mix.tokenizers import get_tokenizer
 from errsynth.mix.weights import plan_mix
 from errsynth.mix.writer import ShardWriter
-from errsynth.pipeline.ops import ORDER, DedupExact, DedupMinhash, DedupOperator
+from errsynth.pipeline.ops import ORDER, DedupExact, DedupMinhash, DedupOperator, chunk_offsets
 
 PART = "_part"
 REJECT_SORT_KEYS = [KEY_COLUMN, "id", "reason"]
@@ -163,11 +162,13 @@ def dedup_ray(
     raise TypeError(f"no Ray stage for dedup operator {op.name!r}")
 
 
-def _ids(chunks: Sequence[pa.Table]) -> pa.Table:
-    ids = pa.concat_tables([c.select(["id"]) for c in chunks])
-    if pc.count_distinct(ids.column("id")).as_py() != ids.num_rows:
-        raise ValueError("dedup needs unique row ids; the input has repeated ids")
-    return ids
+def _keys(op: DedupOperator, chunks: Sequence[pa.Table]) -> list[pa.Table]:
+    return [op.keys(c, at) for c, at in zip(chunks, chunk_offsets(chunks), strict=True)]
+
+
+def _ids(keys: Sequence[pa.Table]) -> pa.Table:
+    """The row names of the stage input: 0..n-1 (see `DedupOperator.keys`)."""
+    return pa.table({"id": pa.array(np.arange(sum(k.num_rows for k in keys), dtype=np.int64))})
 
 
 def _no_links(ids: pa.Table, reason: str, similarity: bool, stats: dict[str, float]) -> DedupResult:
@@ -190,7 +191,8 @@ def near_dedup_ray(
     hasher = MinHasher(cfg.minhash)
     fields = tuple(op.params.fields)
     verify = lsh.verify_threshold is not None
-    ids = _ids(chunks)
+    key_tables = _keys(op, chunks)
+    ids = _ids(key_tables)
     parts = partitions or default_partitions(ids.num_rows * lsh.bands)
 
     def bands(batch: pa.Table) -> pa.Table:
@@ -203,7 +205,7 @@ def near_dedup_ray(
         return steps.bucket_pairs(group.drop_columns([PART]), lsh)
 
     with data_context(preserve_order=False, shuffle=shuffle):
-        keys = ray.data.from_arrow(_blocks([c.select(["id", ORDER, *fields]) for c in chunks]))
+        keys = ray.data.from_arrow(_blocks(key_tables))
         banded = keys.map_batches(bands, batch_format="pyarrow", batch_size=None)
         linked = banded.groupby(PART, num_partitions=parts).map_groups(
             pairs, batch_format="pyarrow"
@@ -250,7 +252,8 @@ def exact_dedup_ray(
     """`DedupExact.decide` (= local `exact_dedup`) as Ray Data: key map, groupby on the key."""
     ray = _ray()
     fields = tuple(op.params.fields)
-    ids = _ids(chunks)
+    key_tables = _keys(op, chunks)
+    ids = _ids(key_tables)
     parts = partitions or default_partitions(ids.num_rows)
 
     def keyed(batch: pa.Table) -> pa.Table:
@@ -261,7 +264,7 @@ def exact_dedup_ray(
         )
 
     with data_context(preserve_order=False, shuffle=shuffle):
-        keys = ray.data.from_arrow(_blocks([c.select(["id", ORDER, *fields]) for c in chunks]))
+        keys = ray.data.from_arrow(_blocks(key_tables))
         dups = (
             keys.map_batches(keyed, batch_format="pyarrow", batch_size=None)
             .groupby(PART, num_partitions=parts)

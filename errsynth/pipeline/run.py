@@ -36,8 +36,10 @@ from errsynth.pipeline.ops import (
     Augment,
     DedupOperator,
     Operator,
+    chunk_offsets,
     dedup_split,
     make_operator,
+    representative_ids,
 )
 from errsynth.recipe import Recipe, default_mix, resolved_entry
 
@@ -307,6 +309,8 @@ def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[Chunk]) ->
         # The decision needs every row: the executor makes it (local: one process; Ray:
         # shuffles). The chunk outputs are written after it, so resuming redoes only it.
         result = ctx.executor.dedup(op, chunks) if rows_in else None
+        id_of = representative_ids(chunks, result) if result is not None else {}
+        offsets = chunk_offsets(chunks)
         for k, chunk in enumerate(chunks):
             data_path = folder / "data" / f"chunk-{k:05d}.parquet"
             if data_path.exists():
@@ -317,7 +321,7 @@ def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[Chunk]) ->
                     pa.table({f.name: pa.array([], f.type) for f in STAGE_REJECT_SCHEMA}),
                 )
             else:
-                kept, rejected = dedup_split(as_table(chunk), result, stage)
+                kept, rejected = dedup_split(as_table(chunk), result, stage, offsets[k], id_of)
             write_parquet_atomic(
                 rejected.cast(STAGE_REJECT_SCHEMA), folder / "rejects" / f"chunk-{k:05d}.parquet"
             )
@@ -418,8 +422,13 @@ def run_recipe(
     force: bool = False,
     progress: Callable[[str, int | None], Callable[[int], None]] | None = None,
     log: Callable[[str], None] = lambda msg: None,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
-    """Run (or resume) a recipe into `out`; returns the manifest."""
+    """Run (or resume) a recipe into `out`; returns the manifest.
+
+    `dry_run`: run the stages before the LLM operators (their outputs are kept for the
+    real run) and return what each LLM stage would send instead of sending it.
+    """
     out = Path(out)
     digest = recipe_digest(recipe)
     marker = out / "run.json"
@@ -460,11 +469,25 @@ def run_recipe(
         for i, e in enumerate(recipe.data.get("process", []))
     ]
     augmented = False
+    solutions: list[Chunk] = []  # augment's input: the parents of the samples (LLM stages)
     for i, op in enumerate(ops):
+        if op.kind == "llm":
+            from errsynth.transforms.llm.stage import run_llm_stage
+
+            if not augmented:
+                raise RunError(f"process[{i}] {op.name}: LLM operators work on samples: put them after augment")
+            chunks = run_llm_stage(ctx, i, op, chunks, solutions, dry_run=dry_run)  # type: ignore[arg-type]
+            continue
         if augmented and not isinstance(op, DedupOperator):
-            raise RunError(f"process[{i}] {op.name}: only dedup operators may follow augment")
+            raise RunError(
+                f"process[{i}] {op.name}: only dedup and LLM operators may follow augment"
+            )
+        if isinstance(op, Augment):
+            solutions = chunks
         chunks = run_stage(ctx, i, op, chunks)
         augmented = augmented or isinstance(op, Augment)
+    if dry_run:
+        return {"dry_run": ctx.stats.get("llm_dry_run", []), "recipe": recipe.data}
     if not augmented:
         chunks = _clean_samples(ctx, chunks)
     spec = {
@@ -524,7 +547,9 @@ def build_run_manifest(ctx: RunContext, mixed: dict[str, Any], elapsed: float) -
         }
     for stage in ctx.stats.get("stages", []):
         folder = ctx.out / "stages" / stage["stage"]
-        if stage["operator"] and next(iter(stage["operator"])) == "augment":
+        if stage.get("candidate_rejects") or (
+            stage["operator"] and next(iter(stage["operator"])) == "augment"
+        ):
             continue
         for p in sorted((folder / "rejects").glob("chunk-*.parquet")):
             for s in pq.read_table(p, columns=["source"]).column("source").to_pylist():
