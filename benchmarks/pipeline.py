@@ -317,7 +317,9 @@ def _planted(out: Path) -> dict[str, Any]:
     """Which planted copies / originals the recipe's dedup stages removed."""
     import pyarrow.parquet as pq
 
-    sol = pq.read_table(out / "sources" / "gsm8k" / "solutions.parquet", columns=["id", "meta"])
+    from errsynth.pipeline.sources import source_solutions
+
+    sol = source_solutions(out, "gsm8k", ["id", "meta"])
     ids = sol.column("id").to_pylist()
     metas = [json.loads(m) for m in sol.column("meta").to_pylist()]
     removed: set[str] = set()

@@ -11,6 +11,7 @@ import pytest
 from conftest import corpus
 
 from errsynth.pipeline.run import run_recipe
+from errsynth.pipeline.sources import source_solutions
 from errsynth.recipe import load_recipe
 
 pytestmark = pytest.mark.corpora
@@ -62,12 +63,7 @@ engine: {{chunk_rows: 2000}}
     assert len(contaminated) >= 30  # the 30 held-out questions (and copies of them, if planted)
     assert all(r["reason"] == "contaminated" for r in contaminated)
     near = [r for k, v in rejects.items() if "dedup" in k for r in v if r["source"] == "gsm8k"]
-    ids = {
-        r["id"]
-        for r in pq.read_table(
-            tmp_path / "run" / "sources" / "gsm8k" / "solutions.parquet"
-        ).to_pylist()[3000:]
-    }
+    ids = {r["id"] for r in source_solutions(tmp_path / "run", "gsm8k", ["id"]).to_pylist()[3000:]}
     found = sum(1 for r in near if r["id"] in ids)
     held_copies = sum(1 for i in planted if i in held_out)
     assert found / (len(planted) - held_copies) >= 0.99

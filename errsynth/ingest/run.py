@@ -7,12 +7,13 @@ rejection with a reason, so `rows_in == rows_out + rows_rejected` always holds
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from errsynth.parquet_sink import ParquetSink
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
 
 DETECT_PEEK = 50
+PARSE_BATCH = 1000  # records per parse_batch call (and per progress update)
 
 
 class FormatError(ValueError):
@@ -135,7 +137,50 @@ def parse_record(
     return solution_row(parsed, source, fmt)
 
 
-def _file_records(path: Path, fmt: str, max_record_bytes: int) -> tuple[str, Iterator[RawRecord]]:
+def batched(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    """Consecutive lists of `size` items (the last one shorter); itertools.batched is 3.12+."""
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+@dataclass
+class ParsedBatch:
+    """Solution rows and rejections of a batch of records, with their counters."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[int] = field(default_factory=list)  # batch position of each row's record
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    equations: Counter[str] = field(default_factory=Counter)  # ok / wrong / unjudged
+
+
+def parse_batch(
+    records: Iterable[RawRecord], fmt: str, source: str, options: ReaderOptions
+) -> ParsedBatch:
+    """Parse records in order: each becomes a solution row or a rejection with a reason.
+
+    A pure function of its inputs, so batches of one file can be parsed anywhere
+    (another process, a Ray task) and concatenated in order to the serial result.
+    """
+    out = ParsedBatch()
+    for k, record in enumerate(records):
+        try:
+            row = parse_record(record, fmt, source, options)
+        except Reject as rej:
+            out.rejects.append(reject_row(record, fmt, rej.reason, rej.detail))
+            out.rejected_by_reason[rej.reason] += 1
+        else:
+            out.rows.append(row)
+            out.accepted.append(k)
+            for eq in row["equations"]:
+                out.equations[{True: "ok", False: "wrong", None: "unjudged"}[eq["ok"]]] += 1
+    return out
+
+
+def file_records(
+    path: Path, fmt: str, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> tuple[str, Iterator[RawRecord]]:
     """The file's format (detected from its first records when `auto`) and all its records."""
     it = read_records(path, max_record_bytes=max_record_bytes)
     head: list[RawRecord] = []
@@ -179,7 +224,7 @@ def ingest(
     rejects = ParquetSink(out / "rejects.parquet", REJECT_SCHEMA, batch_rows)
     try:
         for path in files:
-            chosen, records = _file_records(path, fmt, max_record_bytes)
+            chosen, records = file_records(path, fmt, max_record_bytes)
             if on_format:
                 on_format(path, chosen)
             label = source or chosen
@@ -190,25 +235,17 @@ def ingest(
                 "rows_out": 0,
                 "rows_rejected": 0,
             }
-            for record in records:
-                file_stats["rows_in"] += 1
-                try:
-                    row = parse_record(record, chosen, label, options)
-                except Reject as rej:
-                    rejects.add(reject_row(record, chosen, rej.reason, rej.detail))
-                    file_stats["rows_rejected"] += 1
-                    stats.rejected_by_reason[rej.reason] += 1
-                else:
-                    solutions.add(row)
-                    file_stats["rows_out"] += 1
-                    for eq in row["equations"]:
-                        stats.equations[
-                            {True: "ok", False: "wrong", None: "unjudged"}[eq["ok"]]
-                        ] += 1
-                if on_progress and file_stats["rows_in"] % 1000 == 0:
-                    on_progress(1000)
-            if on_progress:
-                on_progress(file_stats["rows_in"] % 1000)
+            for batch in batched(records, PARSE_BATCH):
+                parsed = parse_batch(batch, chosen, label, options)
+                solutions.extend(parsed.rows)
+                rejects.extend(parsed.rejects)
+                file_stats["rows_in"] += len(batch)
+                file_stats["rows_out"] += len(parsed.rows)
+                file_stats["rows_rejected"] += len(parsed.rejects)
+                stats.rejected_by_reason.update(parsed.rejected_by_reason)
+                stats.equations.update(parsed.equations)
+                if on_progress:
+                    on_progress(len(batch))
             stats.rows_in += file_stats["rows_in"]
             stats.rows_out += file_stats["rows_out"]
             stats.rows_rejected += file_stats["rows_rejected"]

@@ -17,6 +17,7 @@ Both engines give the same verdicts, the same shard bytes and the same manifest
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -116,9 +117,16 @@ class RayExecutor:
     def map(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
         ray = self._ray
         task = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(fn)
-        refs = [task.remote(job) for job in jobs]
-        for ref in refs:
-            yield ray.get(ref)
+        # A bounded window of tasks in flight: jobs may carry data (ingest batches), and
+        # the job generator then reads its input only as fast as the cluster parses it.
+        window = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+        pending: deque[Any] = deque()
+        for job in jobs:
+            pending.append(task.remote(job))
+            if len(pending) >= window:
+                yield ray.get(pending.popleft())
+        while pending:
+            yield ray.get(pending.popleft())
 
     def dedup(self, op: DedupOperator, chunks: Sequence[pa.Table]) -> DedupResult:
         """Band bucketing / key grouping through Ray's groupby; components on the driver."""

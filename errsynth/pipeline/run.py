@@ -100,7 +100,8 @@ class RunContext:
 # --- sources ---------------------------------------------------------------------------
 
 
-def _generate_source(ctx: RunContext, src: dict[str, Any], folder: Path) -> list[Path]:
+def generate_source(src: dict[str, Any], folder: Path) -> list[Path]:
+    """The built-in generator's problems as a Parquet file in the iGSM format."""
     from errsynth.igsm.generator import generate
 
     g = src["generate"]
@@ -117,65 +118,6 @@ def _generate_source(ctx: RunContext, src: dict[str, Any], folder: Path) -> list
         )
         write_parquet_atomic(pa.Table.from_pylist(rows), path)
     return [path]
-
-
-def ingest_sources(ctx: RunContext) -> list[Path]:
-    """Ingest every source into sources/NAME (skipped when already done)."""
-    from errsynth.ingest.run import ingest
-
-    tables: list[Path] = []
-    for src in ctx.recipe.data["sources"]:
-        folder = ctx.out / "sources" / src["name"]
-        done = folder / "manifest.json"
-        if not done.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            if "generate" in src:
-                inputs = _generate_source(ctx, src, folder)
-                fmt = "igsm"
-            else:
-                paths = src["path"] if isinstance(src["path"], list) else [src["path"]]
-                inputs = [ctx.recipe.resolve_path(p) for p in paths]
-                fmt = src.get("format", "auto")
-            ctx.log(f"ingest {src['name']}: {', '.join(str(p) for p in inputs)}")
-            ingest(
-                inputs,
-                folder,
-                fmt="jsonl" if src.get("fields") else fmt,
-                source=src["name"],
-                field_map=src.get("fields") or {},
-            )
-            if src.get("limit"):
-                _limit(folder / "solutions.parquet", src["limit"])
-        tables.append(folder / "solutions.parquet")
-    return tables
-
-
-def _limit(path: Path, n: int) -> None:
-    """Keep the first n solutions (the rest are recorded as rejects, reason over_limit)."""
-    table = pq.read_table(path)
-    if table.num_rows <= n:
-        return
-    rest = table.slice(n)
-    rejects_path = path.with_name("rejects.parquet")
-    old = pq.read_table(rejects_path)
-    extra = pa.table(
-        {
-            "file": pa.array([str(path)] * rest.num_rows, pa.string()),
-            "record": pa.array([None] * rest.num_rows, pa.int64()),
-            "format": rest.column("format"),
-            "reason": pa.array(["over_limit"] * rest.num_rows, pa.string()),
-            "detail": pa.array([f"source limit {n}"] * rest.num_rows, pa.string()),
-            "raw": rest.column("id").cast(pa.string()),
-        }
-    ).cast(old.schema)
-    write_parquet_atomic(pa.concat_tables([old, extra]), rejects_path)
-    write_parquet_atomic(table.slice(0, n), path)
-    manifest_path = path.with_name("manifest.json")
-    m = json.loads(manifest_path.read_text())
-    m["rows_out"] = n
-    m["rows_rejected"] += rest.num_rows
-    m["rejected_by_reason"]["over_limit"] = rest.num_rows
-    write_json_atomic(manifest_path, m)
 
 
 @dataclass(frozen=True)
@@ -200,42 +142,12 @@ def as_table(chunk: Chunk | pa.Table) -> pa.Table:
     return chunk.table() if isinstance(chunk, Chunk) else chunk
 
 
-def chunk_inputs(ctx: RunContext, tables: list[Path]) -> list[Chunk]:
-    """The solutions of every source with the keep-first order column, streamed into
-    chunk files of chunk_rows rows under stages/input (written once, then reused)."""
-    folder = ctx.out / "stages" / "input"
-    done = folder / "done.json"
-    if done.exists():
-        return [Chunk.at(p) for p in sorted(folder.glob("chunk-*.parquet"))]
-    folder.mkdir(parents=True, exist_ok=True)
-    size = ctx.chunk_rows
-    pending: list[pa.Table] = []
-    pending_rows = 0
-    written: list[Chunk] = []
+def chunk_inputs(ctx: RunContext) -> list[Chunk]:
+    """The sources parsed into input chunks (`pipeline.sources`), empty ones left out."""
+    from errsynth.pipeline.sources import ingest_sources
 
-    def flush(rows: int) -> None:
-        nonlocal pending, pending_rows
-        table = pa.concat_tables(pending)
-        head, rest = table.slice(0, rows), table.slice(rows)
-        path = folder / f"chunk-{len(written):05d}.parquet"
-        write_parquet_atomic(head, path)
-        written.append(Chunk(path, head.num_rows))
-        pending, pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
-
-    for k, path in enumerate(tables):
-        start = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=min(size, 8192)):
-            t = pa.Table.from_batches([batch])
-            order = pa.array([(k << 40) | (start + i) for i in range(t.num_rows)], pa.int64())
-            start += t.num_rows
-            pending.append(t.append_column(ORDER, order))
-            pending_rows += t.num_rows
-            while pending_rows >= size:
-                flush(size)
-    if pending_rows:
-        flush(pending_rows)
-    write_json_atomic(done, {"chunks": len(written), "rows": sum(c.num_rows for c in written)})
-    return written
+    chunks = [Chunk.at(p) for p in ingest_sources(ctx)]
+    return [c for c in chunks if c.num_rows]
 
 
 # --- stages ----------------------------------------------------------------------------
@@ -462,8 +374,7 @@ def run_recipe(
     )
     started = time.perf_counter()
     ctx = RunContext(recipe, out, executor or LocalExecutor(), progress=progress, log=log)
-    tables = ingest_sources(ctx)
-    chunks = chunk_inputs(ctx, tables)
+    chunks = chunk_inputs(ctx)
     ops = [
         make_operator(resolved_entry(recipe, e), f"process[{i}]")
         for i, e in enumerate(recipe.data.get("process", []))
@@ -475,7 +386,9 @@ def run_recipe(
             from errsynth.transforms.llm.stage import run_llm_stage
 
             if not augmented:
-                raise RunError(f"process[{i}] {op.name}: LLM operators work on samples: put them after augment")
+                raise RunError(
+                    f"process[{i}] {op.name}: LLM operators work on samples: put them after augment"
+                )
             chunks = run_llm_stage(ctx, i, op, chunks, solutions, dry_run=dry_run)  # type: ignore[arg-type]
             continue
         if augmented and not isinstance(op, DedupOperator):
