@@ -9,14 +9,14 @@ groupby on `key` keeping the smallest (order, id).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
 
 from errsynth.dedup.hashing import blake2b_64
 from errsynth.dedup.normalize import EXACT, NormalizeConfig, normalize_fields
-from errsynth.dedup.order import keep_permutation, text_columns
+from errsynth.dedup.order import in_rank_order, keep_permutation, key_columns, text_columns
 from errsynth.dedup.result import (
     EXACT_DUPLICATE,
     DedupResult,
@@ -55,8 +55,28 @@ def exact_dedup(
     config: NormalizeConfig = EXACT,
 ) -> DedupResult:
     """Keep the first row (in keep order) of every group of identical normalized texts."""
+    return exact_dedup_batches([table], fields, id_col=id_col, order_col=order_col, config=config)
+
+
+def exact_dedup_batches(
+    batches: Iterable[pa.Table],
+    fields: str | Sequence[str] = "question",
+    *,
+    id_col: str = "id",
+    order_col: str | None = None,
+    config: NormalizeConfig = EXACT,
+) -> DedupResult:
+    """`exact_dedup` of the concatenated batches, one batch in memory at a time
+    (then 8 bytes of key per row, with the ids and the order)."""
     names = (fields,) if isinstance(fields, str) else tuple(fields)
+    parts: list[np.ndarray] = []
+    key_tables: list[pa.Table] = []
+    for batch in batches:
+        parts.append(exact_keys(text_columns(batch, names), config))
+        key_tables.append(key_columns(batch, id_col, order_col))
+    table = pa.concat_tables(key_tables) if key_tables else pa.table({})
     perm = keep_permutation(table, id_col, order_col)
-    keys = exact_keys(text_columns(table, names), config)[perm]
+    keys = in_rank_order(parts, perm, (0,), np.uint64)
     rep_rank = first_of_runs(keys)
-    return result_from_representatives(id_array(table, id_col), perm, rep_rank, EXACT_DUPLICATE)
+    ids = id_array(table, id_col) if len(perm) else pa.array([], pa.int64())
+    return result_from_representatives(ids, perm, rep_rank, EXACT_DUPLICATE)

@@ -8,7 +8,7 @@ same edges, hence the same clusters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +20,7 @@ from errsynth.dedup.hashing import combine_columns
 from errsynth.dedup.lsh import LshParams
 from errsynth.dedup.minhash import MinHasher, MinHashParams
 from errsynth.dedup.normalize import normalize_fields
-from errsynth.dedup.order import keep_permutation, text_columns
+from errsynth.dedup.order import in_rank_order, keep_permutation, key_columns, text_columns
 from errsynth.dedup.result import NEAR_DUPLICATE, DedupResult, id_array, result_from_representatives
 
 
@@ -111,19 +111,47 @@ def near_dedup(
     Every removed row's `duplicate_of` is its cluster's first row in keep order.
     Several fields are normalized separately and shingled as one text.
     """
+    return near_dedup_batches([table], fields, id_col=id_col, order_col=order_col, config=config)
+
+
+def near_dedup_batches(
+    batches: Iterable[pa.Table],
+    fields: str | Sequence[str] = "question",
+    *,
+    id_col: str = "id",
+    order_col: str | None = None,
+    config: NearDedupConfig | None = None,
+) -> DedupResult:
+    """`near_dedup` of the concatenated batches, reading one batch at a time.
+
+    Only the signatures (num_perm × 4 bytes per row), the ids and the order stay in
+    memory; each batch's texts are dropped once hashed. Rows are the batches' rows
+    in order.
+    """
     cfg = config or NearDedupConfig()
     lsh = cfg.lsh()
     names = (fields,) if isinstance(fields, str) else tuple(fields)
-    perm = keep_permutation(table, id_col, order_col)
-    columns = text_columns(table, names)
+    hasher = MinHasher(cfg.minhash)
     norm_cfg = cfg.minhash.normalize
-    texts = [normalize_fields([col[i] for col in columns], norm_cfg) for i in perm.tolist()]
-    del columns
-    nonempty = np.fromiter((bool(t) for t in texts), dtype=bool, count=len(texts))
-    signatures = MinHasher(cfg.minhash).signatures_normalized(texts)
-    del texts
+    sigs: list[np.ndarray] = []
+    flags: list[np.ndarray] = []
+    keys: list[pa.Table] = []
+    for batch in batches:
+        texts = [
+            normalize_fields(vals, norm_cfg)
+            for vals in zip(*text_columns(batch, names), strict=True)
+        ]
+        flags.append(np.fromiter((bool(t) for t in texts), dtype=bool, count=len(texts)))
+        sigs.append(hasher.signatures_normalized(texts))
+        del texts
+        keys.append(key_columns(batch, id_col, order_col))
+    key_table = pa.concat_tables(keys) if keys else pa.table({})
+    perm = keep_permutation(key_table, id_col, order_col)
+    signatures = in_rank_order(sigs, perm, (0, cfg.minhash.num_perm), np.uint32)
+    nonempty = in_rank_order(flags, perm, (0,), bool)
     edges = lsh_edges(signatures, lsh, None if nonempty.all() else nonempty)
     n = signatures.shape[0]
+    del signatures
     rep_rank = min_label_components(n, edges.src, edges.dst)
     stats = {
         "rows": float(n),
@@ -133,7 +161,7 @@ def near_dedup(
         "removed": float((rep_rank != np.arange(n)).sum()),
     }
     return result_from_representatives(
-        id_array(table, id_col),
+        id_array(key_table, id_col) if n else pa.array([], pa.int64()),
         perm,
         rep_rank,
         NEAR_DUPLICATE,

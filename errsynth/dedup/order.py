@@ -47,3 +47,28 @@ def text_columns(
     if missing:
         raise KeyError(f"text field(s) {missing} not in table columns {table.column_names}")
     return [table.column(f).to_pylist() for f in names]
+
+
+def key_columns(batch: pa.Table, id_col: str, order_col: str | None) -> pa.Table:
+    """The id and order columns of a batch (row numbers stand in for a missing id)."""
+    cols = {}
+    if id_col in batch.column_names:
+        cols[id_col] = batch.column(id_col)
+    if order_col is not None:
+        if order_col not in batch.column_names:
+            raise KeyError(f"order column {order_col!r} not in table")
+        cols[order_col] = batch.column(order_col)
+    if not cols:
+        cols["_rows"] = pa.nulls(batch.num_rows, pa.int8())
+    return pa.table(cols)
+
+
+def in_rank_order(
+    parts: list[np.ndarray], perm: np.ndarray, empty_shape: tuple[int, ...], dtype: type
+) -> np.ndarray:
+    """The concatenated per-batch arrays in keep order (no copy when already in it)."""
+    whole = np.concatenate(parts) if parts else np.empty(empty_shape, dtype=dtype)
+    parts.clear()
+    if np.array_equal(perm, np.arange(len(perm))):
+        return whole
+    return whole[perm]

@@ -57,11 +57,11 @@ class LocalExecutor:
             yield fn(job)
 
     def dedup(self, op: DedupOperator, chunks: Sequence[pa.Table]) -> DedupResult:
-        """`op.decide` over the key columns of all chunks, in one process."""
+        """`op.decide_batches` over the chunks' key columns, one chunk read at a time."""
         from errsynth.pipeline.ops import chunk_offsets
 
-        keys = [op.keys(c, at) for c, at in zip(chunks, chunk_offsets(chunks), strict=True)]
-        return op.decide(pa.concat_tables(keys))
+        offsets = chunk_offsets(chunks)
+        return op.decide_batches(op.keys(c, at) for c, at in zip(chunks, offsets, strict=True))
 
     def mix(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -24,10 +24,10 @@ from errsynth.dedup import (
     NearDedupConfig,
     NgramIndex,
     decontaminate,
-    exact_dedup,
     load_eval_set,
-    near_dedup,
 )
+from errsynth.dedup.exact import exact_dedup_batches
+from errsynth.dedup.near import near_dedup_batches
 from errsynth.dedup.result import DedupResult
 
 ORDER = "_order"  # keep-first order of solution rows: (source index, row number)
@@ -128,6 +128,11 @@ class DedupOperator(Operator):
     kind = "dedup"
 
     def decide(self, keys: pa.Table) -> DedupResult:
+        """The verdict over one key table (`keys` of every chunk, concatenated)."""
+        return self.decide_batches([keys])
+
+    def decide_batches(self, keys: Iterable[pa.Table]) -> DedupResult:
+        """The verdict over key tables read one at a time (bounded memory)."""
         raise NotImplementedError
 
     def keys(self, chunk: Any, offset: int) -> pa.Table:
@@ -155,8 +160,8 @@ class DedupExact(DedupOperator):
     name = "dedup_exact"
     Params = DedupExactParams
 
-    def decide(self, keys: pa.Table) -> DedupResult:
-        return exact_dedup(keys, self.params.fields, id_col="id", order_col=ORDER)
+    def decide_batches(self, keys: Iterable[pa.Table]) -> DedupResult:
+        return exact_dedup_batches(keys, self.params.fields, id_col="id", order_col=ORDER)
 
 
 @register
@@ -174,8 +179,8 @@ class DedupMinhash(DedupOperator):
             rows=p.rows,
         )
 
-    def decide(self, keys: pa.Table) -> DedupResult:
-        return near_dedup(
+    def decide_batches(self, keys: Iterable[pa.Table]) -> DedupResult:
+        return near_dedup_batches(
             keys, self.params.fields, id_col="id", order_col=ORDER, config=self.config()
         )
 
