@@ -18,7 +18,7 @@ every bucket member to its leader unverified.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -108,21 +108,41 @@ def _keep_ranks(table: pa.Table) -> np.ndarray:
     return rank
 
 
-def bucket_pairs(group: pa.Table | pa.RecordBatch, lsh: LshParams) -> pa.Table:
-    """Group step: leader links of the whole buckets in `group` (any number of them)."""
+def bucket_pairs(
+    group: pa.Table | pa.RecordBatch,
+    lsh: LshParams,
+    signatures: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> pa.Table:
+    """Group step: leader links of the whole buckets in `group` (any number of them).
+
+    Verification takes each row's signature from the `minhash` column, or, when the
+    band records travel without it, from `signatures(ids)` (the rows of shared
+    buckets only: a bucket of one links nothing).
+    """
     table = _as_table(group)
-    verify = lsh.verify_threshold is not None and SIGNATURE in table.column_names
+    verify = lsh.verify_threshold is not None and (
+        signatures is not None or SIGNATURE in table.column_names
+    )
     rank = _keep_ranks(table)
     band = table.column("band").to_numpy()
     keys = table.column("band_hash").to_numpy()
-    sig = signature_matrix(table) if verify else None
+    sig = signature_matrix(table) if verify and signatures is None else None
+    ids = table.column("id").to_numpy() if verify and signatures is not None else None
     parts = []
     for b in np.unique(band):
         rows = np.flatnonzero(band == b)
+        if ids is not None:
+            _, inverse, counts = np.unique(keys[rows], return_inverse=True, return_counts=True)
+            rows = rows[counts[inverse] > 1]
+            if rows.size == 0:
+                continue
+            row_sig = signatures(ids[rows])  # type: ignore[misc]
+        else:
+            row_sig = None if sig is None else sig[rows]
         e = bucket_edges(
             keys[rows],
             rank[rows],
-            None if sig is None else sig[rows],
+            row_sig,
             lsh.verify_threshold if verify else None,
             lsh.max_rounds,
         )

@@ -7,8 +7,9 @@ the same answers (`tests/test_pipeline_ray.py`):
 
 `near_dedup_ray` (``dedup_minhash``)::
 
-    key columns (id, _order, fields), one block per chunk
-      --map_batches: signature_batch + band_batch--> band, band_hash, id, order, minhash, _part
+    key columns (id = global row number, _order, fields), one task per chunk
+      --task: signature_batch + band_batch--> signature matrix (stays in the object store)
+                                              band, band_hash, id, order, _part (28 bytes)
       --groupby(_part).map_groups(bucket_pairs)----> id, order, rep_id, rep_order, similarity
       --to_arrow_refs (links only: small)---------> driver: clusters_from_pairs, apply_clusters
 
@@ -18,7 +19,11 @@ the same answers (`tests/test_pipeline_ray.py`):
   leader-and-verify rounds as the local pass. The groupby key is that coarse
   ``_part`` rather than (band, band_hash) itself because Ray calls the group
   function once per group: one call per bucket would be one Python call per row
-  and band. The signature travels through the shuffle (verification needs it).
+  and band. Verification needs the signatures of the rows of shared buckets; they
+  are read from the signature blocks in the object store (`SignatureStore`:
+  zero-copy on the node, fetched once per node elsewhere) instead of travelling
+  with each of a row's `bands` band records: the shuffle carries 28 bytes per
+  record rather than 28 + 4 × num_perm (540 for 128 permutations).
 
   Connected components run on the driver over the links only (rows that share a
   verified bucket with another row): `steps.clusters_from_pairs`, numpy min-label
@@ -178,39 +183,81 @@ def _no_links(ids: pa.Table, reason: str, similarity: bool, stats: dict[str, flo
     return DedupResult(col, np.ones(n, dtype=bool), col, pa.nulls(n, col.type), reason, sim, stats)
 
 
+def _signatures_and_bands(
+    keys: pa.Table, fields: tuple[str, ...], hasher: MinHasher, lsh: Any, parts: int
+) -> tuple[np.ndarray, pa.Table]:
+    """Task: a chunk's signature matrix (kept in the object store) and its band records
+    (band, band_hash, id, order, _part: 28 bytes each; the signature stays behind)."""
+    sig = steps.signature_batch(keys, fields, hasher, order_col=ORDER)
+    bands = steps.band_batch(sig, lsh, keep_signature=False)
+    part = bands.column("band_hash").to_numpy() % np.uint64(parts)
+    bands = bands.append_column(PART, pa.array(part.astype(np.int64)))
+    return steps.signature_matrix(sig), bands
+
+
+class SignatureStore:
+    """Signatures of rows 0..n-1 (global row numbers), one object-store block per chunk.
+
+    Group tasks read the blocks they need zero-copy from the node's object store
+    (fetched once per node on a multi-node cluster), so a signature is stored once
+    instead of travelling with each of its row's band records through the shuffle.
+    """
+
+    def __init__(self, refs: list[Any], offsets: list[int]) -> None:
+        self.refs = refs
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self._blocks: list[np.ndarray] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"refs": self.refs, "offsets": self.offsets, "_blocks": None}
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        if self._blocks is None:
+            self._blocks = _ray().get(self.refs)
+        width = self._blocks[0].shape[1]
+        out = np.empty((len(ids), width), dtype=np.uint32)
+        block = np.searchsorted(self.offsets, ids, side="right") - 1
+        for k in np.unique(block):
+            at = block == k
+            out[at] = self._blocks[k][ids[at] - self.offsets[k]]
+        return out
+
+
 def near_dedup_ray(
     op: DedupMinhash,
     chunks: Sequence[pa.Table],
     partitions: int | None = None,
     shuffle: str = "sort",
 ) -> DedupResult:
-    """`DedupMinhash.decide` (= local `near_dedup`) as Ray Data: map, groupby, driver components."""
+    """`DedupMinhash.decide` (= local `near_dedup`) on Ray: signature tasks, groupby, components."""
     ray = _ray()
     cfg = op.config()
     lsh = cfg.lsh()
     hasher = MinHasher(cfg.minhash)
     fields = tuple(op.params.fields)
-    verify = lsh.verify_threshold is not None
     key_tables = _keys(op, chunks)
     ids = _ids(key_tables)
     parts = partitions or default_partitions(ids.num_rows * lsh.bands)
-
-    def bands(batch: pa.Table) -> pa.Table:
-        sig = steps.signature_batch(batch, fields, hasher, order_col=ORDER)
-        out = steps.band_batch(sig, lsh, keep_signature=verify)
-        part = out.column("band_hash").to_numpy() % np.uint64(parts)
-        return out.append_column(PART, pa.array(part.astype(np.int64)))
+    task = ray.remote(num_returns=2, max_retries=3)(_signatures_and_bands)
+    sig_refs, band_refs = [], []
+    for keys in key_tables:
+        if keys.num_rows:
+            sig_ref, band_ref = task.remote(keys, fields, hasher, lsh, parts)
+            sig_refs.append(sig_ref)
+            band_refs.append(band_ref)
+    offsets = [int(k.column("id")[0].as_py()) for k in key_tables if k.num_rows]
+    store = SignatureStore(sig_refs, offsets) if lsh.verify_threshold is not None else None
 
     def pairs(group: pa.Table) -> pa.Table:
-        return steps.bucket_pairs(group.drop_columns([PART]), lsh)
+        return steps.bucket_pairs(group.drop_columns([PART]), lsh, signatures=store)
 
     with data_context(preserve_order=False, shuffle=shuffle):
-        keys = ray.data.from_arrow(_blocks(key_tables))
-        banded = keys.map_batches(bands, batch_format="pyarrow", batch_size=None)
+        banded = ray.data.from_arrow_refs(band_refs)
         linked = banded.groupby(PART, num_partitions=parts).map_groups(
             pairs, batch_format="pyarrow"
         )
         links = _collect(linked)
+    del sig_refs, band_refs
     stats = {
         "rows": float(ids.num_rows),
         "bands": float(lsh.bands),
