@@ -300,6 +300,11 @@ def augment(
     "--force", is_flag=True, help="Start over even if the run directory holds a finished run."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print how many LLM requests and tokens the recipe would send; send none.",
+)
 def run_cmd(
     recipe_path: Path,
     out_dir: Path | None,
@@ -308,12 +313,20 @@ def run_cmd(
     overrides: tuple[str, ...],
     force: bool,
     quiet: bool,
+    dry_run: bool = False,
 ) -> None:
     """Run a YAML recipe: sources → process → mix → Parquet shards + manifest.
 
     A killed run started again with the same command resumes where it stopped; a
     finished run is not redone unless --force.
     """
+    if dry_run:
+        from errsynth.llm.cli import run_dry
+
+        if force:
+            raise click.UsageError("--dry-run and --force do not go together")
+        run_dry(recipe_path, out_dir, overrides, quiet)
+        return
     from rich.console import Console
 
     from errsynth.mix.spec import MixSpecError
@@ -412,8 +425,10 @@ def schema_cmd(table: str) -> None:
 
 def _register_subgroups() -> None:
     from errsynth.igsm.cli import igsm
+    from errsynth.llm.cli import llm
 
     main.add_command(igsm)
+    main.add_command(llm)
 
 
 _register_subgroups()
