@@ -17,6 +17,7 @@ order of dedup). A killed run resumes at the first part without its `part-*.json
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ def _apply_limit(
 
 
 def _finish_source(
-    ctx: RunContext, src: dict[str, Any], folder: Path, stats_paths: list[Path]
+    ctx: RunContext, src: dict[str, Any], folder: Path, stats_paths: list[Path], elapsed: float
 ) -> None:
     """Limit, the source's rejects.parquet and its manifest (the source's done marker)."""
     import errsynth
@@ -232,6 +233,7 @@ def _finish_source(
         "equations": dict(sorted(equations.items())),
         "files": list(files.values()),
         "chunks": [p["chunk"] for p in parts],
+        "elapsed_s": round(elapsed, 3),  # of this (possibly resumed) attempt
         "outputs": {"solutions": "../../stages/input/", "rejects": "rejects.parquet"},
     }
     write_json_atomic(folder / "manifest.json", manifest)
@@ -249,13 +251,14 @@ def ingest_sources(ctx: RunContext) -> list[Path]:
                 continue
             (folder / "parts").mkdir(parents=True, exist_ok=True)
             stats_paths: list[Path] = []
+            started = time.perf_counter()
             advance = ctx.progress(f"ingest {src['name']}", None) if ctx.progress else None
             for stats in ctx.executor.map(
                 parse_part, _parse_jobs(ctx, index, src, folder, stats_paths)
             ):
                 if advance:
                     advance(stats["rows_in"])
-            _finish_source(ctx, src, folder, stats_paths)
+            _finish_source(ctx, src, folder, stats_paths, time.perf_counter() - started)
     chunks: list[Path] = []
     for src in ctx.recipe.data["sources"]:
         m = json.loads((ctx.out / "sources" / src["name"] / "manifest.json").read_text())
