@@ -25,10 +25,10 @@ the same answers (`tests/test_pipeline_ray.py`):
   with each of a row's `bands` band records: the shuffle carries 28 bytes per
   record rather than 28 + 4 × num_perm (540 for 128 permutations).
 
-  Connected components run on the driver over the links only (rows that share a
-  verified bucket with another row): `steps.clusters_from_pairs`, numpy min-label
-  propagation with pointer jumping over the linked rows, the label being each
-  component's first member in keep order. The links are O(duplicates), not
+  Connected components run on the driver over the links (rows that share a
+  verified bucket with another row) with the local pass's own tail: numpy
+  min-label propagation with pointer jumping, the label being each component's
+  first member in keep order (`_components`). The links are O(duplicates), not
   O(rows); besides them the driver holds one id per row, for the per-row
   `DedupResult` that `run.py` applies to each chunk.
 
@@ -62,9 +62,17 @@ import numpy as np
 import pyarrow as pa
 
 from errsynth.dedup import steps
+from errsynth.dedup.buckets import Edges
+from errsynth.dedup.components import min_label_components
 from errsynth.dedup.exact import exact_keys_batch
 from errsynth.dedup.minhash import MinHasher
-from errsynth.dedup.result import EXACT_DUPLICATE, NEAR_DUPLICATE, DedupResult
+from errsynth.dedup.near import best_link_similarity
+from errsynth.dedup.result import (
+    EXACT_DUPLICATE,
+    NEAR_DUPLICATE,
+    DedupResult,
+    result_from_representatives,
+)
 from errsynth.dedup.runs import run_starts
 from errsynth.mix.annotate import MIX_REJECT_SCHEMA, reject_rows, stream_totals
 from errsynth.mix.columns import conform, input_schema, output_schema
@@ -265,11 +273,38 @@ def near_dedup_ray(
     }
     if links is None:
         return _no_links(ids, NEAR_DUPLICATE, True, {**stats, "links": 0.0, "removed": 0.0})
-    clusters = steps.clusters_from_pairs(links)
-    result = steps.apply_clusters(ids, clusters, reason=NEAR_DUPLICATE)
-    stats["links"] = float(links.group_by(["id", "rep_id"]).aggregate([]).num_rows)
-    stats["removed"] = float(result.num_removed)
-    return dataclasses.replace(result, stats=stats)
+    return _components(key_tables, ids, links, stats)
+
+
+def _components(
+    key_tables: Sequence[pa.Table], ids: pa.Table, links: pa.Table, stats: dict[str, float]
+) -> DedupResult:
+    """Driver step: connected components of the links, the local pass's own tail.
+
+    Rows are named by global row number (`DedupOperator.keys`), so the links index
+    numpy arrays directly: ranks in (_order, row) keep order, `min_label_components`
+    and `result_from_representatives`, exactly as `near_dedup` finishes.
+    """
+    n = ids.num_rows
+    rows = ids.column("id").to_numpy()
+    orders = np.concatenate([k.column(ORDER).to_numpy() for k in key_tables])
+    perm = np.lexsort((rows, orders)).astype(np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[perm] = np.arange(n, dtype=np.int64)
+    src = rank[links.column("id").to_numpy()]
+    dst = rank[links.column("rep_id").to_numpy()]
+    sim = links.column("similarity").to_numpy(zero_copy_only=False)
+    rep_rank = min_label_components(n, src, dst)
+    stats["links"] = float(np.unique(src * n + dst).size)
+    stats["removed"] = float((rep_rank != np.arange(n)).sum())
+    return result_from_representatives(
+        ids.column("id").combine_chunks(),
+        perm,
+        rep_rank,
+        NEAR_DUPLICATE,
+        best_link_similarity(n, Edges(src, dst, sim)),
+        stats,
+    )
 
 
 def _first_of_keys(group: pa.Table) -> pa.Table:
