@@ -39,6 +39,36 @@ class RawRecord:
         return self.reason is None
 
 
+@dataclass(slots=True)
+class RawLine:
+    """One non-blank JSONL line, not decoded yet (decoding can happen in another process).
+
+    `line` is the line's bytes, or its size when it was over the record limit.
+    """
+
+    file: str
+    index: int
+    line: bytes | int
+
+    def decode(self, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> RawRecord:
+        if isinstance(self.line, int):
+            return RawRecord(
+                self.file,
+                self.index,
+                None,
+                None,
+                "record_too_large",
+                f"line is {self.line} bytes; the limit is {max_record_bytes} (--max-record-bytes)",
+            )
+        return _decode(self.file, self.index, self.line)
+
+
+def decoded(
+    item: RawRecord | RawLine, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> RawRecord:
+    return item.decode(max_record_bytes) if isinstance(item, RawLine) else item
+
+
 def keep_raw(text: str | None) -> str | None:
     """Bounded copy of raw input for the rejects table."""
     if text is None or len(text) <= RAW_KEEP_CHARS:
@@ -70,6 +100,14 @@ def read_records(
     path: str | Path, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 ) -> Iterator[RawRecord]:
     """Yield every record of a JSONL, JSON or Parquet file (optionally .gz)."""
+    for item in read_items(path, max_record_bytes=max_record_bytes):
+        yield decoded(item, max_record_bytes)
+
+
+def read_items(
+    path: str | Path, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> Iterator[RawRecord | RawLine]:
+    """`read_records`, with JSONL lines left undecoded (`RawLine`): one item per record."""
     path = Path(path)
     name = str(path)
     try:
@@ -90,24 +128,13 @@ def read_records(
         yield RawRecord(name, None, None, None, "unreadable_file", f"{type(exc).__name__}: {exc}")
 
 
-def _read_jsonl(name: str, fh: BinaryIO, max_record_bytes: int) -> Iterator[RawRecord]:
+def _read_jsonl(name: str, fh: BinaryIO, max_record_bytes: int) -> Iterator[RawLine | RawRecord]:
     seen_any = False
     for index, line in enumerate(_lines(fh, max_record_bytes)):
-        if isinstance(line, int):  # an oversized line, already skipped; value is its size
-            seen_any = True
-            yield RawRecord(
-                name,
-                index,
-                None,
-                None,
-                "record_too_large",
-                f"line is {line} bytes; the limit is {max_record_bytes} (--max-record-bytes)",
-            )
-            continue
-        if not line.strip():
+        if isinstance(line, bytes) and not line.strip():
             continue
         seen_any = True
-        yield _decode(name, index, line)
+        yield RawLine(name, index, line)
     if not seen_any:
         yield RawRecord(name, None, None, "", "empty_file", "the file holds only blank lines")
 

@@ -24,10 +24,12 @@ from errsynth.ingest.numberflow import arithmetic_flow
 from errsynth.ingest.readers import ensure_registered
 from errsynth.ingest.records import (
     DEFAULT_MAX_RECORD_BYTES,
+    RawLine,
     RawRecord,
+    decoded,
     expand_inputs,
     raw_text,
-    read_records,
+    read_items,
 )
 from errsynth.parquet_sink import ParquetSink
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
@@ -137,7 +139,7 @@ def parse_record(
     return solution_row(parsed, source, fmt)
 
 
-def batched(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Consecutive lists of `size` items (the last one shorter); itertools.batched is 3.12+."""
     it = iter(items)
     while batch := list(itertools.islice(it, size)):
@@ -182,15 +184,26 @@ def file_records(
     path: Path, fmt: str, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 ) -> tuple[str, Iterator[RawRecord]]:
     """The file's format (detected from its first records when `auto`) and all its records."""
-    it = read_records(path, max_record_bytes=max_record_bytes)
-    head: list[RawRecord] = []
-    for rec in it:
-        head.append(rec)
+    chosen, items = file_items(path, fmt, max_record_bytes)
+    return chosen, (decoded(item, max_record_bytes) for item in items)
+
+
+def file_items(
+    path: Path, fmt: str, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> tuple[str, Iterator[RawRecord | RawLine]]:
+    """`file_records` with JSONL lines left undecoded (decoded where they are parsed)."""
+    it = read_items(path, max_record_bytes=max_record_bytes)
+    head: list[RawRecord | RawLine] = []
+    for item in it:
+        head.append(item)
         if len(head) >= DETECT_PEEK:
             break
-    chosen = detect_format(head, str(path)) if fmt == "auto" else fmt
+    if fmt == "auto":
+        chosen = detect_format([decoded(x, max_record_bytes) for x in head], str(path))
+    else:
+        chosen = fmt
 
-    def chain() -> Iterator[RawRecord]:
+    def chain() -> Iterator[RawRecord | RawLine]:
         yield from head
         yield from it
 

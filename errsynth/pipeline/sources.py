@@ -1,8 +1,9 @@
 """Sources into the stage input: ingest as parse jobs, one input chunk per job.
 
-    driver    reads each source's records in order (cheap: JSON decoding) and cuts
-              them into batches of `engine.chunk_rows` records of one file
-    executor  parse_batch (readers, evaluator, number flow: the costly part) per batch
+    driver    reads each source's records in order and cuts them into batches of
+              `engine.chunk_rows` records of one file (JSONL lines travel as bytes:
+              the driver only splits lines, the jobs decode them)
+    executor  decode + parse_batch (readers, evaluator, number flow) per batch
               -> stages/input/chunk-SSS-PPPPP.parquet   solution rows + `_order`
                  sources/NAME/parts/rejects-PPPPP.parquet
                  sources/NAME/parts/part-PPPPP.json      counts; written last = done
@@ -29,8 +30,14 @@ import pyarrow.parquet as pq
 
 from errsynth.ingest.base import READERS, ReaderOptions
 from errsynth.ingest.readers import ensure_registered
-from errsynth.ingest.records import DEFAULT_MAX_RECORD_BYTES, RawRecord, expand_inputs
-from errsynth.ingest.run import FormatError, batched, file_records, parse_batch
+from errsynth.ingest.records import (
+    DEFAULT_MAX_RECORD_BYTES,
+    RawLine,
+    RawRecord,
+    decoded,
+    expand_inputs,
+)
+from errsynth.ingest.run import FormatError, batched, file_items, parse_batch
 from errsynth.pipeline.ops import ORDER
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
 
@@ -45,7 +52,7 @@ INPUT_SCHEMA = SOLUTION_SCHEMA.append(pa.field(ORDER, pa.int64(), nullable=False
 class ParseJob:
     """One batch of one file's records and where its outputs go."""
 
-    records: list[RawRecord]
+    records: list[RawRecord | RawLine]  # JSONL lines are decoded by the job
     fmt: str
     source: str
     field_map: dict[str, str]
@@ -62,7 +69,8 @@ def parse_part(job: ParseJob) -> dict[str, Any]:
 
     ensure_registered()
     options = ReaderOptions(field_map=dict(job.field_map), evaluate=True)
-    parsed = parse_batch(job.records, job.fmt, job.source, options)
+    records = [decoded(item) for item in job.records]
+    parsed = parse_batch(records, job.fmt, job.source, options)
     rows = parsed.rows
     table = pa.Table.from_pylist(rows, schema=SOLUTION_SCHEMA).append_column(
         ORDER, pa.array([job.first_order + k for k in parsed.accepted], pa.int64())
@@ -74,7 +82,7 @@ def parse_part(job: ParseJob) -> dict[str, Any]:
     stats = {
         "file": job.file,
         "format": job.fmt,
-        "rows_in": len(job.records),
+        "rows_in": len(records),
         "rows_out": len(rows),
         "rows_rejected": len(parsed.rejects),
         "rejected_by_reason": dict(parsed.rejected_by_reason),
@@ -111,7 +119,7 @@ def _parse_jobs(
     record = 0
     part = 0
     for path in inputs:
-        chosen, records = file_records(path, fmt, DEFAULT_MAX_RECORD_BYTES)
+        chosen, records = file_items(path, fmt, DEFAULT_MAX_RECORD_BYTES)
         if fmt == "auto":
             ctx.log(f"ingest {src['name']}: {path} read as {chosen}")
         for batch in batched(records, ctx.chunk_rows):
