@@ -64,6 +64,32 @@ class NearDedupConfig:
         return params
 
 
+class SignatureBuffer:
+    """Signature rows appended batch by batch into one array (grown by doubling when
+    the expected row count is unknown or exceeded)."""
+
+    def __init__(self, width: int, expected_rows: int | None = None) -> None:
+        self.data = np.empty((max(expected_rows or 0, 1024), width), dtype=np.uint32)
+        self.size = 0
+
+    def append(self, rows: np.ndarray) -> None:
+        end = self.size + rows.shape[0]
+        if end > self.data.shape[0]:
+            grown = np.empty((max(end, 2 * self.data.shape[0]), self.data.shape[1]), np.uint32)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = rows
+        self.size = end
+
+    def in_order(self, perm: np.ndarray) -> np.ndarray:
+        """The rows in keep order (a view when they already are)."""
+        rows = self.data[: self.size]
+        self.data = np.empty((0, rows.shape[1]), dtype=np.uint32)
+        if np.array_equal(perm, np.arange(len(perm))):
+            return rows
+        return rows[perm]
+
+
 def lsh_edges(
     signatures: np.ndarray, lsh: LshParams, candidates: np.ndarray | None = None
 ) -> Edges:
@@ -76,17 +102,69 @@ def lsh_edges(
     n = signatures.shape[0]
     rows = np.arange(n, dtype=np.int64) if candidates is None else np.flatnonzero(candidates)
     sig = signatures if candidates is None else signatures[rows]
-    parts = []
+    # Most pairs are found in several bands: fold the bands' edges into the unique set
+    # as they come (whenever the pending ones outnumber it), so memory follows the
+    # unique pairs rather than pairs x bands.
+    unique = Edges.empty()
+    pending: list[Edges] = []
+    pending_size = 0
     for j in range(lsh.bands):
         keys = combine_columns(sig[:, j * lsh.rows : (j + 1) * lsh.rows], salt=j)
         e = bucket_edges(keys, rows, sig, lsh.verify_threshold, lsh.max_rounds)
-        parts.append(Edges(rows[e.src], rows[e.dst], e.similarity))
-    edges = Edges.concat(parts)
+        pending.append(Edges(rows[e.src], rows[e.dst], e.similarity))
+        pending_size += len(e)
+        if pending_size > max(1 << 18, len(unique)):
+            unique = _unique_pairs(Edges.concat([unique, *pending]), n)
+            pending, pending_size = [], 0
+    return _unique_pairs(Edges.concat([unique, *pending]), n)
+
+
+def _unique_pairs(edges: Edges, n: int) -> Edges:
+    """Each (src, dst) pair once (its similarity is the same whichever band found it)."""
     if len(edges) == 0:
         return edges
-    pair = edges.src * n + edges.dst
-    _, first = np.unique(pair, return_index=True)
+    _, first = np.unique(edges.src * n + edges.dst, return_index=True)
     return Edges(edges.src[first], edges.dst[first], edges.similarity[first])
+
+
+def lsh_components(
+    signatures: np.ndarray, lsh: LshParams, candidates: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """`lsh_edges` folded band by band into components, without keeping the edges.
+
+    Returns per rank the rank of its component's first member, the best similarity
+    of the links it starts (NaN if none), and the number of distinct links. The
+    state is O(rows) plus one uint64 per distinct link, however many bands find
+    a pair: the same answer as `min_label_components` over `lsh_edges`.
+    """
+    n = signatures.shape[0]
+    rows = np.arange(n, dtype=np.int64) if candidates is None else np.flatnonzero(candidates)
+    sig = signatures if candidates is None else signatures[rows]
+    nodes = np.arange(n, dtype=np.int64)
+    labels = nodes.copy()
+    best = np.full(n, -np.inf)
+    seen = np.empty(0, dtype=np.int64)  # distinct links as src * n + dst, sorted
+    pending: list[np.ndarray] = []
+    pending_size = 0
+    for j in range(lsh.bands):
+        keys = combine_columns(sig[:, j * lsh.rows : (j + 1) * lsh.rows], salt=j)
+        e = bucket_edges(keys, rows, sig, lsh.verify_threshold, lsh.max_rounds)
+        if len(e) == 0:
+            continue
+        src, dst = rows[e.src], rows[e.dst]
+        np.maximum.at(best, src, np.nan_to_num(e.similarity, nan=-np.inf))
+        pending.append(src * n + dst)
+        pending_size += len(e)
+        if pending_size > max(1 << 18, seen.size):
+            seen = np.unique(np.concatenate([seen, *pending]))
+            pending, pending_size = [], 0
+        moved = np.flatnonzero(labels != nodes)  # earlier components, as edges to their label
+        labels = min_label_components(
+            n, np.concatenate([src, moved]), np.concatenate([dst, labels[moved]])
+        )
+    links = np.unique(np.concatenate([seen, *pending])).size
+    best[np.isneginf(best)] = np.nan
+    return labels, best, links
 
 
 def best_link_similarity(n: int, edges: Edges) -> np.ndarray:
@@ -121,19 +199,21 @@ def near_dedup_batches(
     id_col: str = "id",
     order_col: str | None = None,
     config: NearDedupConfig | None = None,
+    total_rows: int | None = None,
 ) -> DedupResult:
     """`near_dedup` of the concatenated batches, reading one batch at a time.
 
     Only the signatures (num_perm × 4 bytes per row), the ids and the order stay in
     memory; each batch's texts are dropped once hashed. Rows are the batches' rows
-    in order.
+    in order. `total_rows`, when known, lets the signatures go straight into one
+    array instead of being concatenated at the end (half the peak).
     """
     cfg = config or NearDedupConfig()
     lsh = cfg.lsh()
     names = (fields,) if isinstance(fields, str) else tuple(fields)
     hasher = MinHasher(cfg.minhash)
     norm_cfg = cfg.minhash.normalize
-    sigs: list[np.ndarray] = []
+    sigs = SignatureBuffer(cfg.minhash.num_perm, total_rows)
     flags: list[np.ndarray] = []
     keys: list[pa.Table] = []
     for batch in batches:
@@ -147,17 +227,16 @@ def near_dedup_batches(
         keys.append(key_columns(batch, id_col, order_col))
     key_table = pa.concat_tables(keys) if keys else pa.table({})
     perm = keep_permutation(key_table, id_col, order_col)
-    signatures = in_rank_order(sigs, perm, (0, cfg.minhash.num_perm), np.uint32)
+    signatures = sigs.in_order(perm)
     nonempty = in_rank_order(flags, perm, (0,), bool)
-    edges = lsh_edges(signatures, lsh, None if nonempty.all() else nonempty)
     n = signatures.shape[0]
+    rep_rank, best, links = lsh_components(signatures, lsh, None if nonempty.all() else nonempty)
     del signatures
-    rep_rank = min_label_components(n, edges.src, edges.dst)
     stats = {
         "rows": float(n),
         "bands": float(lsh.bands),
         "rows_per_band": float(lsh.rows),
-        "links": float(len(edges)),
+        "links": float(links),
         "removed": float((rep_rank != np.arange(n)).sum()),
     }
     return result_from_representatives(
@@ -165,6 +244,6 @@ def near_dedup_batches(
         perm,
         rep_rank,
         NEAR_DUPLICATE,
-        best_link_similarity(n, edges),
+        best,
         stats,
     )

@@ -61,7 +61,8 @@ class LocalExecutor:
         from errsynth.pipeline.ops import chunk_offsets
 
         offsets = chunk_offsets(chunks)
-        return op.decide_batches(op.keys(c, at) for c, at in zip(chunks, offsets, strict=True))
+        keys = (op.keys(c, at) for c, at in zip(chunks, offsets, strict=True))
+        return op.decide_batches(keys, total_rows=sum(c.num_rows for c in chunks))
 
     def mix(
         self,

@@ -131,7 +131,9 @@ class DedupOperator(Operator):
         """The verdict over one key table (`keys` of every chunk, concatenated)."""
         return self.decide_batches([keys])
 
-    def decide_batches(self, keys: Iterable[pa.Table]) -> DedupResult:
+    def decide_batches(
+        self, keys: Iterable[pa.Table], total_rows: int | None = None
+    ) -> DedupResult:
         """The verdict over key tables read one at a time (bounded memory)."""
         raise NotImplementedError
 
@@ -160,7 +162,9 @@ class DedupExact(DedupOperator):
     name = "dedup_exact"
     Params = DedupExactParams
 
-    def decide_batches(self, keys: Iterable[pa.Table]) -> DedupResult:
+    def decide_batches(
+        self, keys: Iterable[pa.Table], total_rows: int | None = None
+    ) -> DedupResult:
         return exact_dedup_batches(keys, self.params.fields, id_col="id", order_col=ORDER)
 
 
@@ -179,9 +183,16 @@ class DedupMinhash(DedupOperator):
             rows=p.rows,
         )
 
-    def decide_batches(self, keys: Iterable[pa.Table]) -> DedupResult:
+    def decide_batches(
+        self, keys: Iterable[pa.Table], total_rows: int | None = None
+    ) -> DedupResult:
         return near_dedup_batches(
-            keys, self.params.fields, id_col="id", order_col=ORDER, config=self.config()
+            keys,
+            self.params.fields,
+            id_col="id",
+            order_col=ORDER,
+            config=self.config(),
+            total_rows=total_rows,
         )
 
 
