@@ -175,13 +175,9 @@ def dedup_ray(
     raise TypeError(f"no Ray stage for dedup operator {op.name!r}")
 
 
-def _keys(op: DedupOperator, chunks: Sequence[pa.Table]) -> list[pa.Table]:
-    return [op.keys(c, at) for c, at in zip(chunks, chunk_offsets(chunks), strict=True)]
-
-
-def _ids(keys: Sequence[pa.Table]) -> pa.Table:
+def _ids(chunks: Sequence[Any]) -> pa.Table:
     """The row names of the stage input: 0..n-1 (see `DedupOperator.keys`)."""
-    return pa.table({"id": pa.array(np.arange(sum(k.num_rows for k in keys), dtype=np.int64))})
+    return pa.table({"id": pa.array(np.arange(sum(c.num_rows for c in chunks), dtype=np.int64))})
 
 
 def _no_links(ids: pa.Table, reason: str, similarity: bool, stats: dict[str, float]) -> DedupResult:
@@ -192,15 +188,17 @@ def _no_links(ids: pa.Table, reason: str, similarity: bool, stats: dict[str, flo
 
 
 def _signatures_and_bands(
-    keys: pa.Table, fields: tuple[str, ...], hasher: MinHasher, lsh: Any, parts: int
-) -> tuple[np.ndarray, pa.Table]:
-    """Task: a chunk's signature matrix (kept in the object store) and its band records
-    (band, band_hash, id, order, _part: 28 bytes each; the signature stays behind)."""
-    sig = steps.signature_batch(keys, fields, hasher, order_col=ORDER)
+    op: DedupMinhash, chunk: Any, offset: int, hasher: MinHasher, lsh: Any, parts: int
+) -> tuple[np.ndarray, pa.Table, np.ndarray]:
+    """Task: a chunk's key columns read where it runs, its signature matrix (kept in
+    the object store), its band records (band, band_hash, id, order, _part: 28 bytes
+    each; the signature stays behind) and its `_order` values."""
+    keys = op.keys(chunk, offset)
+    sig = steps.signature_batch(keys, tuple(op.params.fields), hasher, order_col=ORDER)
     bands = steps.band_batch(sig, lsh, keep_signature=False)
     part = bands.column("band_hash").to_numpy() % np.uint64(parts)
     bands = bands.append_column(PART, pa.array(part.astype(np.int64)))
-    return steps.signature_matrix(sig), bands
+    return steps.signature_matrix(sig), bands, keys.column(ORDER).to_numpy()
 
 
 class SignatureStore:
@@ -242,18 +240,16 @@ def near_dedup_ray(
     cfg = op.config()
     lsh = cfg.lsh()
     hasher = MinHasher(cfg.minhash)
-    fields = tuple(op.params.fields)
-    key_tables = _keys(op, chunks)
-    ids = _ids(key_tables)
+    ids = _ids(chunks)
     parts = partitions or default_partitions(ids.num_rows * lsh.bands)
-    task = ray.remote(num_returns=2, max_retries=3)(_signatures_and_bands)
-    sig_refs, band_refs = [], []
-    for keys in key_tables:
-        if keys.num_rows:
-            sig_ref, band_ref = task.remote(keys, fields, hasher, lsh, parts)
-            sig_refs.append(sig_ref)
-            band_refs.append(band_ref)
-    offsets = [int(k.column("id")[0].as_py()) for k in key_tables if k.num_rows]
+    task = ray.remote(num_returns=3, max_retries=3)(_signatures_and_bands)
+    sig_refs, band_refs, order_refs, offsets = [], [], [], []
+    for chunk, offset in zip(chunks, chunk_offsets(chunks), strict=True):
+        if chunk.num_rows:
+            refs = task.remote(op, chunk, offset, hasher, lsh, parts)
+            for acc, ref in zip((sig_refs, band_refs, order_refs), refs, strict=True):
+                acc.append(ref)
+            offsets.append(offset)
     store = SignatureStore(sig_refs, offsets) if lsh.verify_threshold is not None else None
 
     def pairs(group: pa.Table) -> pa.Table:
@@ -273,11 +269,11 @@ def near_dedup_ray(
     }
     if links is None:
         return _no_links(ids, NEAR_DUPLICATE, True, {**stats, "links": 0.0, "removed": 0.0})
-    return _components(key_tables, ids, links, stats)
+    return _components(np.concatenate(ray.get(order_refs)), ids, links, stats)
 
 
 def _components(
-    key_tables: Sequence[pa.Table], ids: pa.Table, links: pa.Table, stats: dict[str, float]
+    orders: np.ndarray, ids: pa.Table, links: pa.Table, stats: dict[str, float]
 ) -> DedupResult:
     """Driver step: connected components of the links, the local pass's own tail.
 
@@ -287,7 +283,6 @@ def _components(
     """
     n = ids.num_rows
     rows = ids.column("id").to_numpy()
-    orders = np.concatenate([k.column(ORDER).to_numpy() for k in key_tables])
     perm = np.lexsort((rows, orders)).astype(np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[perm] = np.arange(n, dtype=np.int64)
@@ -325,6 +320,14 @@ def _first_of_keys(group: pa.Table) -> pa.Table:
     )
 
 
+def _exact_keyed(op: DedupExact, chunk: Any, offset: int, parts: int) -> pa.Table:
+    """Task: a chunk's exact keys (read where it runs): id, _order, key, _part."""
+    keys = op.keys(chunk, offset)
+    key = exact_keys_batch(keys, tuple(op.params.fields))
+    part = (key.to_numpy() % np.uint64(parts)).astype(np.int64)
+    return pa.table({"id": keys.column("id"), ORDER: keys.column(ORDER), "key": key, PART: part})
+
+
 def exact_dedup_ray(
     op: DedupExact,
     chunks: Sequence[pa.Table],
@@ -333,22 +336,17 @@ def exact_dedup_ray(
 ) -> DedupResult:
     """`DedupExact.decide` (= local `exact_dedup`) as Ray Data: key map, groupby on the key."""
     ray = _ray()
-    fields = tuple(op.params.fields)
-    key_tables = _keys(op, chunks)
-    ids = _ids(key_tables)
+    ids = _ids(chunks)
     parts = partitions or default_partitions(ids.num_rows)
-
-    def keyed(batch: pa.Table) -> pa.Table:
-        key = exact_keys_batch(batch, fields)
-        part = (key.to_numpy() % np.uint64(parts)).astype(np.int64)
-        return pa.table(
-            {"id": batch.column("id"), ORDER: batch.column(ORDER), "key": key, PART: part}
-        )
-
+    task = ray.remote(max_retries=3)(_exact_keyed)
+    refs = [
+        task.remote(op, chunk, offset, parts)
+        for chunk, offset in zip(chunks, chunk_offsets(chunks), strict=True)
+        if chunk.num_rows
+    ]
     with data_context(preserve_order=False, shuffle=shuffle):
-        keys = ray.data.from_arrow(_blocks(key_tables))
         dups = (
-            keys.map_batches(keyed, batch_format="pyarrow", batch_size=None)
+            ray.data.from_arrow_refs(refs)
             .groupby(PART, num_partitions=parts)
             .map_groups(lambda g: _first_of_keys(g.drop_columns([PART])), batch_format="pyarrow")
         )
