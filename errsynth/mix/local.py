@@ -22,8 +22,15 @@ import pyarrow.parquet as pq
 
 from errsynth.mix.annotate import MIX_REJECT_SCHEMA, stream_totals
 from errsynth.mix.columns import input_schema, output_schema
+from errsynth.mix.finish import (
+    REJECT_DIR,
+    REJECT_PREFIX,
+    reject_writer,
+    shard_writer,
+    write_mix_manifest,
+)
 from errsynth.mix.hashing import row_keys
-from errsynth.mix.manifest import MixCounts, build_manifest, count_values, write_json_atomic
+from errsynth.mix.manifest import MixCounts, count_values
 from errsynth.mix.pipeline import prepare_batch, select_batch
 from errsynth.mix.select import KeyHistogram, Refiner, Selection
 from errsynth.mix.shuffle import KEY_COLUMN, ExternalSorter, buckets_for
@@ -33,8 +40,6 @@ from errsynth.mix.tokenizers import get_tokenizer
 from errsynth.mix.weights import MixPlan, plan_mix
 from errsynth.mix.writer import SHARD_DIR, ShardInfo, ShardWriter
 
-REJECT_DIR = "rejects"
-REJECT_PREFIX = "mix"
 _REJECT_NAMESPACE = "\x00rejects"
 _SELECT_COLUMNS = ["id", "stream", "n_tokens"]
 Input = pa.Table | pa.RecordBatch | str | os.PathLike[str]
@@ -227,30 +232,12 @@ def mix_and_write(
         staging.discard()
         lap("expand_key_bucket")
         # (5) shards in shuffle order, rejects in key order
-        writer = ShardWriter(
-            out_dir,
-            out_schema,
-            target_rows=output.shard_rows,
-            target_bytes=output.target_bytes,
-            row_group_rows=output.row_group_rows,
-            compression=output.compression,
-            compression_level=output.compression_level,
-        )
+        writer = shard_writer(out_dir, out_schema, job)
         shards = _write_sorted(sorter, writer)
         lap("sort_write_shards")
-        rejects_info = None
+        reject_files = None
         if output.write_rejects:
-            rw = ShardWriter(
-                out_dir,
-                MIX_REJECT_SCHEMA,
-                target_rows=1 << 62,
-                row_group_rows=output.row_group_rows,
-                compression=output.compression,
-                compression_level=output.compression_level,
-                prefix=REJECT_PREFIX,
-                subdir=REJECT_DIR,
-            )
-            rejects_info = {"files": [s.as_dict() for s in _write_sorted(reject_sorter, rw)]}
+            reject_files = _write_sorted(reject_sorter, reject_writer(out_dir, job))
             lap("write_rejects")
     finally:
         staging.discard()
@@ -259,22 +246,18 @@ def mix_and_write(
         if sorter is not None:
             sorter.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    if counts.rows_in != counts.rows_selected + counts.rows_rejected:  # never lose a row silently
-        raise RuntimeError(f"mix lost rows: {counts}")
-    manifest = build_manifest(
+    return write_mix_manifest(
+        out_dir,
+        job,
         counts=counts,
         plan=plan,
         shards=shards,
-        mix=mix.as_dict(),
-        output=output.as_dict(),
         tokenizer=tok.spec,
         recipe=recipe,
-        rejects=rejects_info,
+        rejects=reject_files,
         elapsed_s=time.perf_counter() - t0,
         extra={"phases_s": phases, **(extra_manifest or {})},
     )
-    write_json_atomic(out_dir / "manifest.json", manifest)
-    return manifest
 
 
 def _maybe(t: pa.Table, name: str) -> pa.ChunkedArray | None:

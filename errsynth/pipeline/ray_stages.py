@@ -74,17 +74,16 @@ from errsynth.dedup.result import (
     result_from_representatives,
 )
 from errsynth.dedup.runs import run_starts
-from errsynth.mix.annotate import MIX_REJECT_SCHEMA, reject_rows, stream_totals
+from errsynth.mix.annotate import reject_rows, stream_totals
 from errsynth.mix.columns import conform, input_schema, output_schema
+from errsynth.mix.finish import reject_writer, shard_writer, write_mix_manifest
 from errsynth.mix.local import (
-    REJECT_DIR,
-    REJECT_PREFIX,
     _count_out,
     _maybe,
     _prepare,
     _reject_key,
 )
-from errsynth.mix.manifest import MixCounts, build_manifest, count_values, write_json_atomic
+from errsynth.mix.manifest import MixCounts, count_values
 from errsynth.mix.pipeline import prepare_batch, select_batch
 from errsynth.mix.select import KeyHistogram, Refiner, Selection
 from errsynth.mix.shuffle import KEY_COLUMN, SORT_KEYS
@@ -501,52 +500,30 @@ def mix_ray(
         counts.rows_selected = kept_rows - by_reason["over_quota"]
         lap("expand_key_bucket")
         # (5) shards in shuffle order (Ray's sort), rejects in key order
-        writer = ShardWriter(
-            out_dir,
-            out_schema,
-            target_rows=output.shard_rows,
-            target_bytes=output.target_bytes,
-            row_group_rows=output.row_group_rows,
-            compression=output.compression,
-            compression_level=output.compression_level,
-        )
+        writer = shard_writer(out_dir, out_schema, job)
         sort_keys = [k for k, _ in SORT_KEYS]
         if counts.rows_out:
             shards = _write_sorted(keyed, sort_keys, writer, batch_rows)
         else:
             shards = writer.close()
         lap("sort_write_shards")
-        rejects_info = None
+        reject_files = None
         if output.write_rejects:
-            rw = ShardWriter(
-                out_dir,
-                MIX_REJECT_SCHEMA,
-                target_rows=1 << 62,
-                row_group_rows=output.row_group_rows,
-                compression=output.compression,
-                compression_level=output.compression_level,
-                prefix=REJECT_PREFIX,
-                subdir=REJECT_DIR,
-            )
+            rw = reject_writer(out_dir, job)
             if counts.rows_rejected:
-                files = _write_sorted(rejects, REJECT_SORT_KEYS, rw, batch_rows)
+                reject_files = _write_sorted(rejects, REJECT_SORT_KEYS, rw, batch_rows)
             else:
-                files = rw.close()
-            rejects_info = {"files": [s.as_dict() for s in files]}
+                reject_files = rw.close()
             lap("write_rejects")
-    if counts.rows_in != counts.rows_selected + counts.rows_rejected:  # never lose a row silently
-        raise RuntimeError(f"mix lost rows: {counts}")
-    manifest = build_manifest(
+    return write_mix_manifest(
+        out_dir,
+        job,
         counts=counts,
         plan=plan,
         shards=shards,
-        mix=mix.as_dict(),
-        output=output.as_dict(),
         tokenizer=tok.spec,
         recipe=recipe,
-        rejects=rejects_info,
+        rejects=reject_files,
         elapsed_s=time.perf_counter() - t0,
         extra={"phases_s": phases, **(extra_manifest or {})},
     )
-    write_json_atomic(out_dir / "manifest.json", manifest)
-    return manifest

@@ -1,0 +1,80 @@
+"""The mixture's last steps, shared by the local (`mix.local`) and Ray (`pipeline.ray_stages`)
+engines: the shard and reject writers with the output settings, and the manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from errsynth.mix.annotate import MIX_REJECT_SCHEMA
+from errsynth.mix.manifest import MixCounts, build_manifest, write_json_atomic
+from errsynth.mix.spec import MixJob
+from errsynth.mix.weights import MixPlan
+from errsynth.mix.writer import ShardInfo, ShardWriter
+
+REJECT_PREFIX = "mix"
+REJECT_DIR = "rejects"
+
+
+def shard_writer(out_dir: Path, schema: pa.Schema, job: MixJob) -> ShardWriter:
+    """The writer of `shards/part-*.parquet`, cut by the output's rows or bytes."""
+    output = job.output
+    return ShardWriter(
+        out_dir,
+        schema,
+        target_rows=output.shard_rows,
+        target_bytes=output.target_bytes,
+        row_group_rows=output.row_group_rows,
+        compression=output.compression,
+        compression_level=output.compression_level,
+    )
+
+
+def reject_writer(out_dir: Path, job: MixJob) -> ShardWriter:
+    """The writer of `rejects/mix-*.parquet` (one file)."""
+    output = job.output
+    return ShardWriter(
+        out_dir,
+        MIX_REJECT_SCHEMA,
+        target_rows=1 << 62,
+        row_group_rows=output.row_group_rows,
+        compression=output.compression,
+        compression_level=output.compression_level,
+        prefix=REJECT_PREFIX,
+        subdir=REJECT_DIR,
+    )
+
+
+def write_mix_manifest(
+    out_dir: Path,
+    job: MixJob,
+    *,
+    counts: MixCounts,
+    plan: MixPlan,
+    shards: list[ShardInfo],
+    tokenizer: Any,
+    recipe: Any,
+    rejects: list[ShardInfo] | None,
+    elapsed_s: float,
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Check that no row was lost, then write and return `manifest.json`."""
+    if counts.rows_in != counts.rows_selected + counts.rows_rejected:  # never lose a row silently
+        raise RuntimeError(f"mix lost rows: {counts}")
+    manifest = build_manifest(
+        counts=counts,
+        plan=plan,
+        shards=shards,
+        mix=job.mix.as_dict(),
+        output=job.output.as_dict(),
+        tokenizer=tokenizer,
+        recipe=recipe,
+        rejects=None if rejects is None else {"files": [s.as_dict() for s in rejects]},
+        elapsed_s=elapsed_s,
+        extra=extra,
+    )
+    write_json_atomic(out_dir / "manifest.json", manifest)
+    return manifest
