@@ -37,7 +37,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--style", default="back")
     args = ap.parse_args()
-    print("| corpus | transform | rows | samples | share | errors/sample | premature | rejected by reason |")
+    print(
+        "| corpus | transform | rows | samples | share | errors/sample | premature | rejected by reason |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, (rel, transforms) in CORPORA.items():
@@ -50,7 +52,9 @@ def main() -> None:
                 transforms=[make_transform(t, rate=0.2) for t in transforms],
                 style=StyleConfig(name=args.style),
             )
-            m = augment_table(work / "ing" / "solutions.parquet", work / "out", spec, limit=args.limit)
+            m = augment_table(
+                work / "ing" / "solutions.parquet", work / "out", spec, limit=args.limit
+            )
             for t, st in m["per_transform"].items():
                 share = st["emitted"] / st["tried"] if st["tried"] else 0.0
                 per = st["errors"] / st["emitted"] if st["emitted"] else 0.0

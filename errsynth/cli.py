@@ -426,9 +426,12 @@ def schema_cmd(table: str) -> None:
 def _register_subgroups() -> None:
     from errsynth.igsm.cli import igsm
     from errsynth.llm.cli import llm
+    from errsynth.train.cli import COMMANDS as TRAIN_COMMANDS
 
     main.add_command(igsm)
     main.add_command(llm)
+    for command in TRAIN_COMMANDS:  # torch is imported inside the commands
+        main.add_command(command)
 
 
 _register_subgroups()

@@ -129,6 +129,13 @@ def inspect_path(
 ) -> int:
     """Print `n` rows; returns how many were shown."""
     console = console or Console()
+    from errsynth.train.mistake_log import is_mistake_log
+
+    if Path(path).is_dir() and is_mistake_log(path):  # a training run's Mistake Log
+        from errsynth.train.mistake_log import render_summary
+
+        console.print(render_summary(path))
+        return 1
     rows = read_rows(path, n, offset)
     for row in rows:
         if "steps" in row and "equations" in row:

@@ -50,11 +50,18 @@ def counter_progress(
 
 
 @contextmanager
-def stage_progress(*, disable: bool = False) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
+def stage_progress(
+    *, disable: bool = False
+) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """One bar per pipeline stage; yields `new_bar(description, total) -> advance(n)`."""
     disable = disable or not sys.stderr.isatty()
-    columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn()]
+    columns = [
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=Console(stderr=True), disable=disable) as progress:
 
         def new_bar(description: str, total: int | None) -> Callable[[int], None]:

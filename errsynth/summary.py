@@ -88,26 +88,45 @@ def augment_summary(manifest: dict[str, Any], out_dir: str | Path) -> Table:
 
 def run_summary(manifest: dict[str, Any], out_dir: str | Path) -> Table:
     """Per source: in / clean out / rejected; per stage: rejections; per stream: rows and tokens."""
-    table = Table(title=f"run → {out_dir}  ({manifest['elapsed_s']:.1f} s, {manifest['engine']} engine)")
+    table = Table(
+        title=f"run → {out_dir}  ({manifest['elapsed_s']:.1f} s, {manifest['engine']} engine)"
+    )
     table.add_column("what", min_width=28)
     table.add_column("in", justify="right")
     table.add_column("out", justify="right")
     table.add_column("rejected", justify="right")
     for name, s in manifest["sources"].items():
-        table.add_row(f"source {name}", f"{s['rows_in']:,}", f"{s['rows_out_clean']:,}", f"{s['rows_rejected']:,}")
+        table.add_row(
+            f"source {name}",
+            f"{s['rows_in']:,}",
+            f"{s['rows_out_clean']:,}",
+            f"{s['rows_rejected']:,}",
+        )
         for reason, n in s["ingest_rejected_by_reason"].items():
             table.add_row(f"  ingest: {reason}", "", "", f"{n:,}", style="red")
     table.add_section()
     for st in manifest["stages"]:
-        table.add_row(f"stage {st['stage']}", f"{st['rows_in']:,}", f"{st['rows_out']:,}", f"{st['rows_rejected']:,}")
+        table.add_row(
+            f"stage {st['stage']}",
+            f"{st['rows_in']:,}",
+            f"{st['rows_out']:,}",
+            f"{st['rows_rejected']:,}",
+        )
         for reason, n in st["rejected_by_reason"].items():
             table.add_row(f"  {reason}", "", "", f"{n:,}", style="red")
     table.add_section()
     for name, s in (manifest.get("streams") or {}).items():
         rows = s.get("rows_out", s.get("rows", ""))
         tokens = s.get("tokens_out", s.get("tokens", ""))
-        table.add_row(f"stream {name}", "", f"{rows:,} rows" if isinstance(rows, int) else str(rows),
-                      f"{tokens:,} tokens" if isinstance(tokens, int) else str(tokens), style="cyan")
+        table.add_row(
+            f"stream {name}",
+            "",
+            f"{rows:,} rows" if isinstance(rows, int) else str(rows),
+            f"{tokens:,} tokens" if isinstance(tokens, int) else str(tokens),
+            style="cyan",
+        )
     shards = manifest.get("shards") or []
-    table.add_row("shards", "", f"{len(shards)} files, {manifest['rows_out']:,} rows", "", style="bold")
+    table.add_row(
+        "shards", "", f"{len(shards)} files, {manifest['rows_out']:,} rows", "", style="bold"
+    )
     return table

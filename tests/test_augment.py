@@ -33,10 +33,18 @@ def _check_samples(out: Path) -> tuple[list[dict], list[dict], dict]:
         assert s["n_errors"] == len(s["errors"])
         for e in s["errors"]:
             assert s["text"][e["start"] : e["end"]] == e["wrong_text"]
-            assert e["attempt_start"] <= e["start"] <= e["end"] <= e["attempt_end"] <= e["marker_start"]
+            assert (
+                e["attempt_start"]
+                <= e["start"]
+                <= e["end"]
+                <= e["attempt_end"]
+                <= e["marker_start"]
+            )
             assert e["marker_start"] < e["marker_end"]
         for m in s["mask_spans"]:
-            assert m["mode"] in ("wrong", "attempt") and 0 <= m["start"] < m["end"] <= len(s["text"])
+            assert m["mode"] in ("wrong", "attempt") and 0 <= m["start"] < m["end"] <= len(
+                s["text"]
+            )
     return rows, rejects.to_pylist(), manifest
 
 
@@ -48,8 +56,23 @@ def test_cli_augment_raw_corpus_every_transform(tmp_path: Path, data_dir: Path) 
     out = tmp_path / "aug"
     res = CliRunner().invoke(
         main,
-        ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(out), "-t", "reorder", "-t", "arith",
-         "-t", "distractor", "--rate", "0.3", "--include-clean", "-p", "arith.propagate=1"],
+        [
+            "augment",
+            str(data_dir / "gsm8k_mini.jsonl"),
+            "-o",
+            str(out),
+            "-t",
+            "reorder",
+            "-t",
+            "arith",
+            "-t",
+            "distractor",
+            "--rate",
+            "0.3",
+            "--include-clean",
+            "-p",
+            "arith.propagate=1",
+        ],
     )
     assert res.exit_code == 0, res.output
     rows, rejects, manifest = _check_samples(out)
@@ -81,7 +104,17 @@ def test_every_style_and_form(tmp_path: Path, data_dir: Path, style: str, form: 
 
 
 def test_augment_is_deterministic(tmp_path: Path, data_dir: Path) -> None:
-    args = ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-t", "reorder", "-t", "arith", "--seed", "3", "-q"]
+    args = [
+        "augment",
+        str(data_dir / "gsm8k_mini.jsonl"),
+        "-t",
+        "reorder",
+        "-t",
+        "arith",
+        "--seed",
+        "3",
+        "-q",
+    ]
     runner = CliRunner()
     for name in ("a", "b"):
         res = runner.invoke(main, [*args, "-o", str(tmp_path / name)])
@@ -93,17 +126,25 @@ def test_augment_is_deterministic(tmp_path: Path, data_dir: Path) -> None:
 
 def test_cli_errors_are_clear(tmp_path: Path, data_dir: Path) -> None:
     runner = CliRunner()
-    res = runner.invoke(main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "-t", "nope"])
+    res = runner.invoke(
+        main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "-t", "nope"]
+    )
     assert res.exit_code == 2 and "choose from" in res.output
-    res = runner.invoke(main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "-p", "bogus=1"])
+    res = runner.invoke(
+        main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "-p", "bogus=1"]
+    )
     assert res.exit_code == 2 and "bogus" in res.output
-    res = runner.invoke(main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "--rate", "2"])
+    res = runner.invoke(
+        main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "--rate", "2"]
+    )
     assert res.exit_code == 2 and "rate" in res.output
 
 
 def test_inspect_shows_samples(tmp_path: Path, data_dir: Path) -> None:
     runner = CliRunner()
-    res = runner.invoke(main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "-q"])
+    res = runner.invoke(
+        main, ["augment", str(data_dir / "gsm8k_mini.jsonl"), "-o", str(tmp_path), "-q"]
+    )
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["inspect", str(tmp_path), "-n", "2"])
     assert res.exit_code == 0, res.output
@@ -118,7 +159,9 @@ def test_gsm8k_reorder_and_arith_coverage(tmp_path: Path) -> None:
         style=StyleConfig(name="back"),
     )
     manifest = augment_table(tmp_path / "ing" / "solutions.parquet", tmp_path / "out", spec)
-    sols = pq.read_table(tmp_path / "ing" / "solutions.parquet", columns=["steps", "equations"]).to_pylist()
+    sols = pq.read_table(
+        tmp_path / "ing" / "solutions.parquet", columns=["steps", "equations"]
+    ).to_pylist()
     multi = sum(1 for s in sols if len(s["steps"]) >= 2)
     with_eq = sum(1 for s in sols if any(e["ok"] for e in s["equations"]))
     reorder, arith = manifest["per_transform"]["reorder"], manifest["per_transform"]["arith"]

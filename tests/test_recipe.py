@@ -19,6 +19,8 @@ def test_shipped_recipes_are_valid_when_their_data_is_there() -> None:
     assert {"quickstart", "gsm8k_retry", "math_retry", "igsm_paper", "mixture_pretrain"} <= names
     load_recipe(RECIPES / "quickstart.yaml")  # needs no corpus
     for path in RECIPES.glob("*.yaml"):
+        if path.stem.startswith("validate_"):  # validate-mix: test_train_validate_mix.py
+            continue
         try:
             load_recipe(path)
         except RecipeError as exc:  # only a missing corpus may stop a shipped recipe

@@ -59,7 +59,9 @@ def test_reorder_is_deterministic_and_seeded(tmp_path: Path, data_dir: Path) -> 
     b = t.apply(rows[0], row_rng(3, rows[0]["id"], "reorder"))
     assert a == b
     outs = {
-        tuple((a.at, a.steps) for a in t.apply(rows[0], row_rng(s, rows[0]["id"], "reorder")).attempts)
+        tuple(
+            (a.at, a.steps) for a in t.apply(rows[0], row_rng(s, rows[0]["id"], "reorder")).attempts
+        )
         for s in range(30)
     }
     assert len(outs) > 1
@@ -82,7 +84,9 @@ def test_unknown_transform_and_params_say_what_is_known() -> None:
     seed=st.integers(0, 10**6),
 )
 @settings(max_examples=200, deadline=None)
-def test_place_counts_respects_caps(rate: float, cap: int, min_errors: int, n: int, seed: int) -> None:
+def test_place_counts_respects_caps(
+    rate: float, cap: int, min_errors: int, n: int, seed: int
+) -> None:
     import random
 
     params = TransformParams(rate=rate, max_per_step=cap, min_errors=min_errors)
@@ -189,8 +193,13 @@ def test_igsm_retry_realized_rate_and_paper_statistics(tmp_path: Path) -> None:
         assert abs(with_attempt / eligible - 0.2) <= 0.01, (rule, with_attempt / eligible)
         if rule == "retry":
             # the paper's generator: about 0.25 BACK steps per solution step at rate 0.2
-            raw = [json.loads(x) for x in corpus("igsm/igsm_med_retry_1000.jsonl").read_text().splitlines()]
-            paper = sum(r["n_back"] for r in raw) / sum(len(parse_solution(r["clean_solution"])) for r in raw)
+            raw = [
+                json.loads(x)
+                for x in corpus("igsm/igsm_med_retry_1000.jsonl").read_text().splitlines()
+            ]
+            paper = sum(r["n_back"] for r in raw) / sum(
+                len(parse_solution(r["clean_solution"])) for r in raw
+            )
             ours = attempts / steps
             assert abs(ours - paper) < 0.03, (ours, paper)
     del pa

@@ -46,6 +46,9 @@ RULES = ("retry", "retry_weak")
 class IgsmRetryParams(TransformParams):
     rule: Literal["retry", "retry_weak"] = "retry"
     include_next: bool = False  # retry_weak: also draw the parameter computed next (paper's code)
+    # a training run's Mistake Log: more attempts where the logged model errs most
+    # (errsynth/transforms/mistake_placement.py); None keeps the uniform rate
+    mistake_log: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -110,6 +113,12 @@ class IgsmRetryTransform(Transform):
     Params = IgsmRetryParams
     params: IgsmRetryParams
 
+    def param_dict(self) -> dict[str, Any]:
+        params = super().param_dict()
+        if params.get("mistake_log") is None:  # outputs without the option stay byte-identical
+            params.pop("mistake_log", None)
+        return params
+
     def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
         ctx = igsm_context(row)
         pools = {
@@ -119,7 +128,14 @@ class IgsmRetryTransform(Transform):
         eligible = [i for i, pool in pools.items() if pool]
         if not eligible:
             raise Skip("no_wrong_parameter", f"no parameter fits the {self.params.rule} rule")
-        counts = place_counts(rng, eligible, self.params, {i: len(pools[i]) for i in eligible})
+        n_choices = {i: len(pools[i]) for i in eligible}
+        if self.params.mistake_log:
+            from errsynth.transforms.mistake_placement import log_weights, weighted_place_counts
+
+            weights = log_weights(self.params.mistake_log)
+            counts = weighted_place_counts(rng, eligible, self.params, n_choices, weights)
+        else:
+            counts = place_counts(rng, eligible, self.params, n_choices)
         attempts: list[WrongAttempt] = []
         for i in sorted(counts):
             for param in rng.sample(pools[i], counts[i]):

@@ -1,0 +1,195 @@
+"""``errsynth train | eval | validate-mix | harvest`` (torch is imported inside commands)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import yaml
+
+
+def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
+    from errsynth.train.config import apply_overrides
+
+    data = yaml.safe_load(config_path.read_text()) if config_path else {}
+    if data and "train" in data and isinstance(data["train"], dict):
+        data = data["train"]  # a validate-mix recipe: use its training section
+    return apply_overrides(data or {}, list(overrides))
+
+
+@click.command("train")
+@click.argument("data", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(path_type=Path), help="Run directory."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML of training settings (or a validate-mix recipe: its train section).",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a setting, e.g. model.n_layer=4, lr=3e-3, loss_on=completion.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overrides: tuple[str, ...], quiet: bool) -> None:  # fmt: skip
+    """Train a small GPT on errsynth shards (DATA: run directories, shard folders or files).
+
+    Started again on the same OUTPUT it resumes from the last checkpoint.
+    """
+    from errsynth.train.config import TrainConfig
+    from errsynth.train.loop import TrainError, train
+
+    try:
+        cfg = TrainConfig.from_dict(_config(config_path, overrides))
+        summary = train(cfg, list(data), out, log=click.echo, progress=not quiet)
+    except (TrainError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(summary, indent=2))
+
+
+@click.command("eval")
+@click.argument("run", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--test",
+    "test",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Held-out problems: generator/corpus Parquet (problem, answer, op) or shards.",
+)
+@click.option("--limit", type=int, default=None, help="Only the first N test rows.")
+@click.option("--max-new-tokens", type=int, default=160, show_default=True)
+@click.option(
+    "--max-retractions",
+    type=int,
+    default=4,
+    show_default=True,
+    help="After this many retractions the marker is banned (-1: no cap).",
+)
+@click.option(
+    "--retract-threshold",
+    type=float,
+    default=None,
+    help="Retract only when p(marker) is at least this (plain greedy over-retracts).",
+)
+@click.option("--marker", default="[BACK]", show_default=True)
+@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--threads", type=int, default=0, help="torch threads on CPU (0: torch's default).")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where eval.json and eval_rows.parquet go (default: RUN/eval-<test name>).",
+)
+def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_retractions: int,
+             retract_threshold: float | None, marker: str, batch_size: int, device: str,
+             threads: int, out: Path | None) -> None:  # fmt: skip
+    """Greedy-decode held-out problems, strip retractions, check answers exactly."""
+    from errsynth.train.evaluate import evaluate_run, format_report
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+    rep = evaluate_run(
+        run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
+        max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
+        retract_threshold=retract_threshold,
+        device=device, out=out or run / f"eval-{test.stem}",
+    )  # fmt: skip
+    click.echo(format_report(rep))
+
+
+@click.command("validate-mix")
+@click.argument("recipe", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output directory (default: runs/<recipe name>).",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a recipe value, e.g. train.tokens=1000000 or seeds=[0].",
+)
+@click.option(
+    "--parallel",
+    type=int,
+    default=None,
+    help="Jobs at once, each its own process (0: in this process; default: the recipe's).",
+)
+@click.option("--nice", type=int, default=0, show_default=True, help="nice level of the jobs.")
+def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...], parallel: int | None, nice: int) -> None:  # fmt: skip
+    """Train the same model on clean data and on each mixture (same tokens, ≥2 seeds).
+
+    Writes report.md, report.json and accuracy_by_op.png; resumable.
+    """
+    from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix
+
+    try:
+        name = load_spec(recipe, overrides).get("name", recipe.stem)
+        target = out or Path("runs") / name
+        validate_mix(
+            recipe, target, overrides=overrides, parallel=parallel, nice=nice, log=click.echo
+        )
+    except ValidateMixError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo((target / "report.md").read_text())
+
+
+@click.command("harvest")
+@click.argument("run", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--problems",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="iGSM problems (problem, solution, answer), e.g. from errsynth igsm generate.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Parquet file of retry samples built from the model's own mistakes.",
+)
+@click.option(
+    "--samples",
+    "n_samples",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Samples per problem (the first is greedy, the rest at --temperature).",
+)
+@click.option("--temperature", type=float, default=1.0, show_default=True)
+@click.option("--limit", type=int, default=None)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--style", type=click.Choice(["igsm", "back"]), default="igsm", show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+def harvest_cmd(run: Path, problems: Path, out: Path, n_samples: int, temperature: float,
+                limit: int | None, seed: int, style: str, device: str) -> None:  # fmt: skip
+    """Sample the model, find its first wrong step, emit retry samples of its own mistakes."""
+    from errsynth.train.harvest import harvest
+
+    stats = harvest(
+        run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,
+        seed=seed, style=style, device=device,
+    )  # fmt: skip
+    click.echo(json.dumps(stats, indent=2))
+
+
+COMMANDS = [train_cmd, eval_cmd, validate_mix_cmd, harvest_cmd]

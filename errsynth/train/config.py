@@ -1,0 +1,116 @@
+"""Model and training settings (plain dataclasses; YAML/JSON friendly, no torch)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 0  # set from the tokenizer
+    block_size: int = 256
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    pos: str = "learned"  # learned | rope
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.pos not in ("learned", "rope"):
+            raise ValueError(f"model.pos must be learned or rope, got {self.pos!r}")
+        if self.n_embd % self.n_head:
+            raise ValueError("model.n_embd must be a multiple of model.n_head")
+
+
+@dataclass
+class MistakeLogConfig:
+    every: int = 0  # log one batch every N steps (0: off)
+    topk: int = 5
+    max_rows: int = 64  # sequences of the batch that are logged
+
+
+@dataclass
+class TrainConfig:
+    """One training run. ``tokens`` (processed tokens, padding included) or ``max_steps``."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    tokens: int = 0
+    max_steps: int = 0
+    batch_size: int = 32
+    lr: float = 1e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0
+    seed: int = 0
+    tokenizer: str = "word"  # word | tiktoken:NAME
+    specials: list[str] = field(default_factory=lambda: ["[BACK]"])
+    loss_on: str = "all"  # all | completion (the solution tokens only)
+    mask: str = "none"  # none | wrong | attempt: drop mask_spans of that mode from the loss
+    ckpt_every: int = 0  # steps between checkpoints (0: only at the end)
+    log_every: int = 50
+    device: str = "auto"  # auto | cpu | cuda
+    compile: str = "auto"  # auto (on CUDA) | on | off
+    threads: int = 0  # torch.set_num_threads on CPU (0: leave torch's default)
+    mistake_log: MistakeLogConfig = field(default_factory=MistakeLogConfig)
+
+    def __post_init__(self) -> None:
+        if self.loss_on not in ("all", "completion"):
+            raise ValueError(f"loss_on must be all or completion, got {self.loss_on!r}")
+        if self.mask not in ("none", "wrong", "attempt"):
+            raise ValueError(f"mask must be none, wrong or attempt, got {self.mask!r}")
+
+    def steps(self) -> int:
+        if self.max_steps:
+            return self.max_steps
+        per = self.batch_size * self.model.block_size
+        if not self.tokens:
+            raise ValueError("set tokens or max_steps")
+        return max(1, self.tokens // per)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        data = dict(data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown training settings: {sorted(unknown)}")
+        model = ModelConfig(**_coerce(ModelConfig, data.pop("model", {}) or {}))
+        ml = MistakeLogConfig(**_coerce(MistakeLogConfig, data.pop("mistake_log", {}) or {}))
+        return cls(model=model, mistake_log=ml, **_coerce(cls, data))
+
+
+def _coerce(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Numbers given as strings (YAML 1.1 reads ``3e-3`` as a string) become numbers."""
+    types = {f.name: f.type for f in dataclasses.fields(kind)}
+    out = dict(data)
+    for k, v in data.items():
+        if isinstance(v, str) and types.get(k) in ("float", "int"):
+            try:
+                out[k] = int(float(v)) if types[k] == "int" else float(v)
+            except ValueError as exc:
+                raise ValueError(f"{k}: expected a number, got {v!r}") from exc
+    return out
+
+
+def apply_overrides(data: dict[str, Any], pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``key.sub=value`` overrides (values read as YAML scalars) on a nested dict."""
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise ValueError(f"{pair!r}: expected KEY=VALUE")
+        node = data
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = yaml.safe_load(raw)
+    return data

@@ -1,0 +1,215 @@
+"""Training data from errsynth's Parquet shards, packed into fixed-length blocks.
+
+A path is a Parquet file, a directory of them, or a run directory (its ``shards/``).
+Each row gives ``text``, or ``prompt`` + ``completion`` (``text`` is their concatenation
+in errsynth's shards), or, for generator/corpus files, ``problem`` + ``solution``
+(rendered with errsynth's question template). Every sample is tokenized once as
+``text <eos>``; a block starts with ``<eos>``, so every sample follows an ``<eos>``; samples are packed whole (never split across
+blocks) into blocks of ``block_size + 1`` tokens, in a seeded order per epoch, padded
+with ``<eos>`` that carries no loss. Batch ``s`` depends only on (seed, s), which is
+what makes a resumed run see exactly the batches the uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from errsynth.render.config import StyleConfig
+
+QUESTION_TEMPLATE = StyleConfig().question_template
+
+
+def parquet_files(path: str | Path) -> list[Path]:
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if (p / "shards").is_dir():
+        p = p / "shards"
+    files = sorted(p.glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"{path}: no Parquet files")
+    return files
+
+
+def iter_rows(
+    paths: list[str | Path], columns: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    for path in paths:
+        for f in parquet_files(path):
+            pf = pq.ParquetFile(f)
+            names = pf.schema_arrow.names
+            cols = [c for c in columns if c in names] if columns else None
+            for batch in pf.iter_batches(batch_size=4096, columns=cols):
+                yield from batch.to_pylist()
+
+
+@dataclass
+class Sample:
+    id: str
+    kind: str
+    text: str
+    prompt_len: int  # characters of text that are the prompt (0: no prompt)
+    mask_spans: list[tuple[str, int, int]]
+    answer: str = ""
+
+
+def sample_of(row: dict[str, Any], i: int) -> Sample:
+    """One training sample from a shard row (or a generator row)."""
+    spans = [(s["mode"], s["start"], s["end"]) for s in row.get("mask_spans") or []]
+    sid = str(row.get("id") or i)
+    kind = str(row.get("kind") or "clean")
+    if row.get("prompt") is not None and row.get("completion") is not None:
+        prompt, completion = row["prompt"], row["completion"]
+        text = row.get("text") or prompt + completion
+        if text != prompt + completion:  # spans index text; keep it and find the prompt
+            return Sample(sid, kind, text, len(prompt) if text.startswith(prompt) else 0, spans)
+        return Sample(sid, kind, text, len(prompt), spans, str(row.get("answer") or ""))
+    if row.get("text") is not None:
+        return Sample(sid, kind, row["text"], 0, spans, str(row.get("answer") or ""))
+    if row.get("problem") is not None and row.get("solution") is not None:
+        prompt = QUESTION_TEMPLATE.format(question=row["problem"])
+        return Sample(sid, kind, prompt + row["solution"], len(prompt), [], str(row["answer"]))
+    raise ValueError("a row needs text, prompt+completion, or problem+solution")
+
+
+SAMPLE_COLUMNS = [
+    "id",
+    "kind",
+    "text",
+    "prompt",
+    "completion",
+    "mask_spans",
+    "answer",
+    "problem",
+    "solution",
+]
+
+
+def load_samples(paths: list[str | Path], limit: int | None = None) -> list[Sample]:
+    out = []
+    for i, row in enumerate(iter_rows(paths, SAMPLE_COLUMNS)):
+        if limit is not None and i >= limit:
+            break
+        out.append(sample_of(row, i))
+    return out
+
+
+@dataclass
+class Encoded:
+    """One tokenized sample: ids (text then ``<eos>``) and the loss weight of each id."""
+
+    ids: np.ndarray
+    loss: np.ndarray  # 1 where the token is a target that counts
+    starts: np.ndarray  # char offset of each token in text (-1 for the final eos)
+
+
+def encode_sample(tok: Any, s: Sample, loss_on: str = "all", mask: str = "none") -> Encoded:
+    ids, starts = tok.encode_with_offsets(s.text)
+    n = len(ids)
+    loss = np.ones(n + 1, dtype=np.uint8)
+    st = np.asarray([*starts, -1], dtype=np.int32)
+    if loss_on == "completion" and s.prompt_len:
+        # a token counts when it reaches past the prompt's last non-space character, so
+        # " Define" after "Answer: " is the first completion token (as at decode time)
+        cut = len(s.text[: s.prompt_len].rstrip())
+        ends = np.asarray([*starts[1:], len(s.text)], dtype=np.int64)
+        loss[:n][ends <= cut] = 0
+    if mask != "none" and s.mask_spans:
+        ends = np.asarray([*starts[1:], len(s.text)], dtype=np.int64)
+        begins = np.asarray(starts, dtype=np.int64)
+        for mode, a, b in s.mask_spans:
+            if mode == mask:
+                loss[:n][(begins < b) & (ends > a)] = 0
+    return Encoded(np.asarray([*ids, tok.eos_id], dtype=np.int32), loss, st)
+
+
+class BlockStream:
+    """Seeded, packed, epoch-wise batches; ``batch(step)`` is a pure function of step."""
+
+    def __init__(
+        self, encoded: list[Encoded], block_size: int, batch_size: int, seed: int, eos_id: int
+    ) -> None:
+        if not encoded:
+            raise ValueError("no training samples")
+        self.enc = encoded
+        self.T = block_size
+        self.B = batch_size
+        self.seed = seed
+        self.eos = eos_id
+        self.truncated = sum(1 for e in encoded if len(e.ids) > block_size)
+        self._epochs: dict[int, dict[str, np.ndarray]] = {}
+        self._batches_per_epoch: list[int] = []
+
+    def _pack(self, epoch: int) -> dict[str, np.ndarray]:
+        if epoch in self._epochs:
+            return self._epochs[epoch]
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.enc))
+        L = self.T + 1
+        blocks: list[list[int]] = []
+        cur: list[int] = []
+        used = 1  # position 0 of every block is an <eos>
+        for i in order:
+            n = min(len(self.enc[i].ids), L - 1)  # the sample and its closing <eos>
+            if used + n > L:
+                blocks.append(cur)
+                cur, used = [], 1
+            cur.append(int(i))
+            used += n
+        if cur:
+            blocks.append(cur)
+        if len(blocks) < self.B:
+            raise ValueError(
+                f"{len(blocks)} blocks of {self.T} tokens per epoch: fewer than the batch size"
+            )
+        nb = len(blocks) - len(blocks) % self.B  # whole batches only
+        ids = np.full((nb, L), self.eos, dtype=np.int32)
+        loss = np.zeros((nb, L), dtype=np.uint8)
+        sidx = np.full((nb, L), -1, dtype=np.int32)
+        tidx = np.full((nb, L), -1, dtype=np.int32)
+        for b, members in enumerate(blocks[:nb]):
+            pos = 1
+            for i in members:
+                e = self.enc[i]
+                n = min(len(e.ids), L - pos)
+                # the weights label each token as a target (the model predicts ids[j] from
+                # ids[:j]); a sample's closing <eos> opens the next one
+                ids[b, pos : pos + n] = e.ids[:n]
+                loss[b, pos : pos + n] = e.loss[:n]
+                sidx[b, pos : pos + n] = i
+                tidx[b, pos : pos + n] = np.arange(n)
+                pos += n
+        packed = {"ids": ids, "loss": loss, "sample": sidx, "token": tidx}
+        self._epochs = {epoch: packed}  # keep one epoch in memory
+        return packed
+
+    def _locate(self, step: int) -> tuple[int, int]:
+        while True:
+            cum = np.cumsum(self._batches_per_epoch).tolist() if self._batches_per_epoch else []
+            if cum and step < cum[-1]:
+                e = bisect.bisect_right(cum, step)
+                before = cum[e - 1] if e else 0
+                return e, step - before
+            e = len(self._batches_per_epoch)
+            self._batches_per_epoch.append(len(self._pack(e)["ids"]) // self.B)
+
+    def batch(self, step: int) -> dict[str, np.ndarray]:
+        """Arrays of shape (B, block_size + 1): ids, loss weights, sample and token index."""
+        e, k = self._locate(step)
+        p = self._pack(e)
+        sl = slice(k * self.B, (k + 1) * self.B)
+        return {name: arr[sl] for name, arr in p.items()}
+
+    def epoch_of(self, step: int) -> int:
+        return self._locate(step)[0]
+
+    def pad_fraction(self) -> float:
+        p = self._pack(0)
+        used = (p["sample"] >= 0).sum()
+        return float(1 - used / p["sample"].size)

@@ -1,0 +1,43 @@
+"""One validate-mix job in its own process: train a run, then evaluate it.
+
+``python -m errsynth.train.job JOB.json`` — JOB holds ``train`` (TrainConfig dict),
+``data``, ``run``, ``test`` and ``eval`` (keyword arguments of ``evaluate_run``). Finished
+pieces are skipped, so a killed validate-mix picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def run_job(job: dict) -> None:
+    import torch
+
+    from errsynth.train.config import TrainConfig
+    from errsynth.train.evaluate import evaluate_run, format_report
+    from errsynth.train.loop import train
+
+    run = Path(job["run"])
+    cfg = TrainConfig.from_dict(job["train"])
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+
+    def log(m: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {m}", flush=True)
+
+    summary = (
+        json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
+    )
+    if not summary.get("finished"):
+        summary = train(cfg, job["data"], run, log=log)
+    if not (run / "eval.json").exists():
+        t = time.perf_counter()
+        rep = evaluate_run(run, job["test"], out=run, **job.get("eval", {}))
+        log(f"eval in {time.perf_counter() - t:.0f}s\n" + format_report(rep))
+
+
+if __name__ == "__main__":
+    run_job(json.loads(Path(sys.argv[1]).read_text()))
