@@ -73,7 +73,7 @@ from errsynth.dedup.result import (
     DedupResult,
     result_from_representatives,
 )
-from errsynth.dedup.runs import run_starts
+from errsynth.dedup.runs import first_of_runs, run_starts
 from errsynth.mix.annotate import reject_rows, stream_totals
 from errsynth.mix.columns import conform, input_schema, output_schema
 from errsynth.mix.finish import reject_writer, shard_writer, write_mix_manifest
@@ -98,6 +98,7 @@ PART = "_part"
 REJECT_SORT_KEYS = [KEY_COLUMN, "id", "reason"]
 ROWS_PER_PARTITION = 200_000  # shuffle rows (row x band for MinHash) per partition
 MAX_PARTITIONS = 256
+DRIVER_KEY_ROWS = 20_000_000  # exact dedup decided on the driver up to this many rows (16 B/row)
 SHUFFLES = ("sort", "hash")
 
 
@@ -327,15 +328,48 @@ def _exact_keyed(op: DedupExact, chunk: Any, offset: int, parts: int) -> pa.Tabl
     return pa.table({"id": keys.column("id"), ORDER: keys.column(ORDER), "key": key, PART: part})
 
 
+def _exact_keys(op: DedupExact, chunk: Any, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """Task: a chunk's exact keys and `_order` values (read where it runs)."""
+    keys = op.keys(chunk, offset)
+    key = exact_keys_batch(keys, tuple(op.params.fields)).to_numpy()
+    return key, keys.column(ORDER).to_numpy()
+
+
+def _exact_on_driver(op: DedupExact, chunks: Sequence[Any], ids: pa.Table) -> DedupResult:
+    """Keys computed by tasks, the decision made on the driver with the local pass's tail."""
+    ray = _ray()
+    task = ray.remote(max_retries=3)(_exact_keys)
+    refs = [
+        task.remote(op, chunk, offset)
+        for chunk, offset in zip(chunks, chunk_offsets(chunks), strict=True)
+        if chunk.num_rows
+    ]
+    parts = ray.get(refs)
+    keys = np.concatenate([k for k, _ in parts])
+    orders = np.concatenate([o for _, o in parts])
+    rows = ids.column("id").to_numpy()
+    perm = np.lexsort((rows, orders)).astype(np.int64)
+    return result_from_representatives(
+        ids.column("id").combine_chunks(), perm, first_of_runs(keys[perm]), EXACT_DUPLICATE
+    )
+
+
 def exact_dedup_ray(
     op: DedupExact,
     chunks: Sequence[pa.Table],
     partitions: int | None = None,
     shuffle: str = "sort",
 ) -> DedupResult:
-    """`DedupExact.decide` (= local `exact_dedup`) as Ray Data: key map, groupby on the key."""
+    """`DedupExact.decide` (= local `exact_dedup`): key tasks, then a groupby on the key.
+
+    Up to `DRIVER_KEY_ROWS` rows (and no `partitions` asked for) the 8-byte keys come
+    back to the driver, which keeps the first row of each key as the local pass
+    does: a shuffle of a few MB costs more in Ray Data start-up than it saves.
+    """
     ray = _ray()
     ids = _ids(chunks)
+    if partitions is None and ids.num_rows <= DRIVER_KEY_ROWS:
+        return _exact_on_driver(op, chunks, ids)
     parts = partitions or default_partitions(ids.num_rows)
     task = ray.remote(max_retries=3)(_exact_keyed)
     refs = [
