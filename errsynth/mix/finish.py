@@ -1,8 +1,10 @@
-"""The mixture's last steps, shared by the local (`mix.local`) and Ray (`pipeline.ray_stages`)
-engines: the shard and reject writers with the output settings, and the manifest."""
+"""Steps of the mixture shared by the local (`mix.local`) and Ray (`pipeline.ray_stages`)
+engines: clearing an old output, input counts, phase timings, the shard and reject
+writers with the output settings, and the manifest."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,13 +12,48 @@ from typing import Any
 import pyarrow as pa
 
 from errsynth.mix.annotate import MIX_REJECT_SCHEMA
-from errsynth.mix.manifest import MixCounts, build_manifest, write_json_atomic
+from errsynth.mix.manifest import MixCounts, build_manifest, count_values, write_json_atomic
 from errsynth.mix.spec import MixJob
 from errsynth.mix.weights import MixPlan
-from errsynth.mix.writer import ShardInfo, ShardWriter
+from errsynth.mix.writer import SHARD_DIR, ShardInfo, ShardWriter
 
 REJECT_PREFIX = "mix"
 REJECT_DIR = "rejects"
+
+
+def prepare_output(out_dir: Path, overwrite: bool) -> None:
+    """Refuse to mix over earlier shards or mix rejects unless `overwrite`, then remove them."""
+    old = sorted((out_dir / SHARD_DIR).glob("part-*.parquet")) + sorted(
+        (out_dir / REJECT_DIR).glob(f"{REJECT_PREFIX}-*.parquet")
+    )
+    if old and not overwrite:
+        raise FileExistsError(
+            f"{out_dir} already holds mix output ({old[0].name}…); pass overwrite=True"
+        )
+    for f in old:
+        f.unlink()
+
+
+def count_input(counts: MixCounts, batch: pa.Table) -> MixCounts:
+    """Add a batch of input samples to the rows, kinds and sources read."""
+    names = batch.schema.names
+    counts.rows_in += batch.num_rows
+    counts.kind_in += count_values(batch.column("kind") if "kind" in names else None)
+    counts.source_in += count_values(batch.column("source") if "source" in names else None)
+    return counts
+
+
+class PhaseClock:
+    """Seconds per phase of a mix (`lap(name)` closes the phase that ends now)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times[name] = round(now - self._mark, 3)
+        self._mark = now
 
 
 def shard_writer(out_dir: Path, schema: pa.Schema, job: MixJob) -> ShardWriter:

@@ -23,8 +23,9 @@ import pyarrow.parquet as pq
 from errsynth.mix.annotate import MIX_REJECT_SCHEMA, stream_totals
 from errsynth.mix.columns import input_schema, output_schema
 from errsynth.mix.finish import (
-    REJECT_DIR,
-    REJECT_PREFIX,
+    PhaseClock,
+    count_input,
+    prepare_output,
     reject_writer,
     shard_writer,
     write_mix_manifest,
@@ -38,7 +39,7 @@ from errsynth.mix.spec import MixJob
 from errsynth.mix.spool import Spool
 from errsynth.mix.tokenizers import get_tokenizer
 from errsynth.mix.weights import MixPlan, plan_mix
-from errsynth.mix.writer import SHARD_DIR, ShardInfo, ShardWriter
+from errsynth.mix.writer import ShardInfo, ShardWriter
 
 _REJECT_NAMESPACE = "\x00rejects"
 _SELECT_COLUMNS = ["id", "stream", "n_tokens"]
@@ -86,18 +87,6 @@ def _sources(inputs: Input | Sequence[Input]) -> list[_Source]:
             meta = pq.read_metadata(f)
             out.append(_Source(meta.schema.to_arrow_schema(), meta.num_rows, path=f))
     return out
-
-
-def _prepare(out_dir: Path, overwrite: bool) -> None:
-    old = sorted((out_dir / SHARD_DIR).glob("part-*.parquet")) + sorted(
-        (out_dir / REJECT_DIR).glob(f"{REJECT_PREFIX}-*.parquet")
-    )
-    if old and not overwrite:
-        raise FileExistsError(
-            f"{out_dir} already holds mix output ({old[0].name}…); pass overwrite=True"
-        )
-    for f in old:
-        f.unlink()
 
 
 def _reject_key(seed: int, table: pa.Table) -> pa.Table:
@@ -156,7 +145,7 @@ def mix_and_write(
     staged_schema = pa.schema([f for f in out_schema if f.name != "repeat"])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _prepare(out_dir, overwrite)
+    prepare_output(out_dir, overwrite)
     for stale in out_dir.glob(".mix-tmp-*"):  # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
     tmp = out_dir / f".mix-tmp-{os.getpid()}"
@@ -180,23 +169,13 @@ def mix_and_write(
         memory // 16,
     )
     sorter: ExternalSorter | None = None
-    phases: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name] = round(now - mark, 3)
-        mark = now
-
+    clock = PhaseClock()
     try:
         counts = MixCounts()
         # (1) annotate: stream, tokens, no_stream rejects, totals
         for src in sources:
             for batch in src.batches(batch_rows):
-                counts.rows_in += batch.num_rows
-                counts.kind_in += count_values(_maybe(batch, "kind"))
-                counts.source_in += count_values(_maybe(batch, "source"))
+                count_input(counts, batch)
                 kept, rejected = prepare_batch(batch, in_schema, mix, tok)
                 counts.rejected["no_stream"] += rejected.num_rows
                 reject_sorter.add(_reject_key(mix.seed, rejected))
@@ -205,7 +184,7 @@ def mix_and_write(
                 counts.stream_tokens.update(toks)
                 staging.append(kept.select(staged_schema.names))
                 keys_spool.append(kept.select(_SELECT_COLUMNS))
-        lap("read_annotate_tokenize")
+        clock.lap("read_annotate_tokenize")
         available = counts.stream_tokens if mix.weight_by == "tokens" else counts.stream_rows
         plan = plan_mix(mix, available)
         # (2, 3) the partial epochs' cuts
@@ -217,7 +196,7 @@ def mix_and_write(
             refiner.update(plan, b)
         keys_spool.discard()
         selection = Selection(plan, refiner.cuts(plan))
-        lap("plan_select")
+        clock.lap("plan_select")
         # (4) select, expand repeats, shuffle keys, bucket
         sort_schema = out_schema.append(pa.field(KEY_COLUMN, pa.uint64(), nullable=False))
         est = _expected_out_bytes(staging, plan, counts)
@@ -230,15 +209,15 @@ def mix_and_write(
             _count_out(counts, out)
             sorter.add(out)
         staging.discard()
-        lap("expand_key_bucket")
+        clock.lap("expand_key_bucket")
         # (5) shards in shuffle order, rejects in key order
         writer = shard_writer(out_dir, out_schema, job)
         shards = _write_sorted(sorter, writer)
-        lap("sort_write_shards")
+        clock.lap("sort_write_shards")
         reject_files = None
         if output.write_rejects:
             reject_files = _write_sorted(reject_sorter, reject_writer(out_dir, job))
-            lap("write_rejects")
+            clock.lap("write_rejects")
     finally:
         staging.discard()
         keys_spool.discard()
@@ -256,12 +235,8 @@ def mix_and_write(
         recipe=recipe,
         rejects=reject_files,
         elapsed_s=time.perf_counter() - t0,
-        extra={"phases_s": phases, **(extra_manifest or {})},
+        extra={"phases_s": clock.times, **(extra_manifest or {})},
     )
-
-
-def _maybe(t: pa.Table, name: str) -> pa.ChunkedArray | None:
-    return t.column(name) if name in t.schema.names else None
 
 
 def _count_out(counts: MixCounts, out: pa.Table) -> None:

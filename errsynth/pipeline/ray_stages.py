@@ -76,11 +76,16 @@ from errsynth.dedup.result import (
 from errsynth.dedup.runs import first_of_runs, run_starts
 from errsynth.mix.annotate import reject_rows, stream_totals
 from errsynth.mix.columns import conform, input_schema, output_schema
-from errsynth.mix.finish import reject_writer, shard_writer, write_mix_manifest
+from errsynth.mix.finish import (
+    PhaseClock,
+    count_input,
+    prepare_output,
+    reject_writer,
+    shard_writer,
+    write_mix_manifest,
+)
 from errsynth.mix.local import (
     _count_out,
-    _maybe,
-    _prepare,
     _reject_key,
 )
 from errsynth.mix.manifest import MixCounts, count_values
@@ -435,21 +440,11 @@ def mix_ray(
     out_schema = output_schema(in_schema)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _prepare(out_dir, overwrite)
-    phases: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name] = round(now - mark, 3)
-        mark = now
+    prepare_output(out_dir, overwrite)
+    clock = PhaseClock()
 
     def input_counts(b: pa.Table) -> MixCounts:
-        c = MixCounts(rows_in=b.num_rows)
-        c.kind_in += count_values(_maybe(b, "kind"))
-        c.source_in += count_values(_maybe(b, "source"))
-        return c
+        return count_input(MixCounts(), b)
 
     def no_stream(b: pa.Table) -> pa.Table:
         t = conform(b, in_schema)
@@ -480,7 +475,7 @@ def mix_ray(
         for c in [*_partials(source, input_counts), *_partials(prepared, stream_counts)]:
             counts.merge(c)
         kept_rows = sum(counts.stream_rows.values())
-        lap("read_annotate_tokenize")
+        clock.lap("read_annotate_tokenize")
         available = counts.stream_tokens if mix.weight_by == "tokens" else counts.stream_rows
         plan = plan_mix(mix, available)
         # (2, 3) the partial epochs' cuts, from merged per-block histograms and refiners
@@ -506,7 +501,7 @@ def mix_ray(
             for r in _partials(prepared, refine):
                 refiner.merge(r)
         selection = Selection(plan, refiner.cuts(plan))
-        lap("plan_select")
+        clock.lap("plan_select")
 
         # (4) select, expand repeats, shuffle keys
         def over_quota(b: pa.Table) -> pa.Table:
@@ -532,7 +527,7 @@ def mix_ray(
         if kept_rows:
             counts.rejected["over_quota"] = by_reason["over_quota"]
         counts.rows_selected = kept_rows - by_reason["over_quota"]
-        lap("expand_key_bucket")
+        clock.lap("expand_key_bucket")
         # (5) shards in shuffle order (Ray's sort), rejects in key order
         writer = shard_writer(out_dir, out_schema, job)
         sort_keys = [k for k, _ in SORT_KEYS]
@@ -540,7 +535,7 @@ def mix_ray(
             shards = _write_sorted(keyed, sort_keys, writer, batch_rows)
         else:
             shards = writer.close()
-        lap("sort_write_shards")
+        clock.lap("sort_write_shards")
         reject_files = None
         if output.write_rejects:
             rw = reject_writer(out_dir, job)
@@ -548,7 +543,7 @@ def mix_ray(
                 reject_files = _write_sorted(rejects, REJECT_SORT_KEYS, rw, batch_rows)
             else:
                 reject_files = rw.close()
-            lap("write_rejects")
+            clock.lap("write_rejects")
     return write_mix_manifest(
         out_dir,
         job,
@@ -559,5 +554,5 @@ def mix_ray(
         recipe=recipe,
         rejects=reject_files,
         elapsed_s=time.perf_counter() - t0,
-        extra={"phases_s": phases, **(extra_manifest or {})},
+        extra={"phases_s": clock.times, **(extra_manifest or {})},
     )
