@@ -8,7 +8,7 @@ same edges, hence the same clusters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,28 +90,36 @@ class SignatureBuffer:
         return rows[perm]
 
 
-def lsh_edges(
+def band_edges(
     signatures: np.ndarray, lsh: LshParams, candidates: np.ndarray | None = None
-) -> Edges:
-    """Verified leader links over all bands, positions = keep-order ranks.
+) -> Iterator[Edges]:
+    """Each band's verified leader links, positions = keep-order ranks.
 
     `candidates` (a bool mask) leaves rows out of bucketing, e.g. empty texts,
-    whose all-max signature would otherwise put them all in one bucket. Pairs
-    found in several bands appear once.
+    whose all-max signature would otherwise put them all in one bucket.
     """
     n = signatures.shape[0]
     rows = np.arange(n, dtype=np.int64) if candidates is None else np.flatnonzero(candidates)
     sig = signatures if candidates is None else signatures[rows]
+    for j in range(lsh.bands):
+        keys = combine_columns(sig[:, j * lsh.rows : (j + 1) * lsh.rows], salt=j)
+        e = bucket_edges(keys, rows, sig, lsh.verify_threshold, lsh.max_rounds)
+        yield Edges(rows[e.src], rows[e.dst], e.similarity)
+
+
+def lsh_edges(
+    signatures: np.ndarray, lsh: LshParams, candidates: np.ndarray | None = None
+) -> Edges:
+    """The links of all bands (`band_edges`), each pair once."""
+    n = signatures.shape[0]
     # Most pairs are found in several bands: fold the bands' edges into the unique set
     # as they come (whenever the pending ones outnumber it), so memory follows the
     # unique pairs rather than pairs x bands.
     unique = Edges.empty()
     pending: list[Edges] = []
     pending_size = 0
-    for j in range(lsh.bands):
-        keys = combine_columns(sig[:, j * lsh.rows : (j + 1) * lsh.rows], salt=j)
-        e = bucket_edges(keys, rows, sig, lsh.verify_threshold, lsh.max_rounds)
-        pending.append(Edges(rows[e.src], rows[e.dst], e.similarity))
+    for e in band_edges(signatures, lsh, candidates):
+        pending.append(e)
         pending_size += len(e)
         if pending_size > max(1 << 18, len(unique)):
             unique = _unique_pairs(Edges.concat([unique, *pending]), n)
@@ -130,7 +138,7 @@ def _unique_pairs(edges: Edges, n: int) -> Edges:
 def lsh_components(
     signatures: np.ndarray, lsh: LshParams, candidates: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """`lsh_edges` folded band by band into components, without keeping the edges.
+    """`band_edges` folded band by band into components, without keeping the edges.
 
     Returns per rank the rank of its component's first member, the best similarity
     of the links it starts (NaN if none), and the number of distinct links. The
@@ -138,40 +146,40 @@ def lsh_components(
     a pair: the same answer as `min_label_components` over `lsh_edges`.
     """
     n = signatures.shape[0]
-    rows = np.arange(n, dtype=np.int64) if candidates is None else np.flatnonzero(candidates)
-    sig = signatures if candidates is None else signatures[rows]
     nodes = np.arange(n, dtype=np.int64)
     labels = nodes.copy()
     best = np.full(n, -np.inf)
     seen = np.empty(0, dtype=np.int64)  # distinct links as src * n + dst, sorted
     pending: list[np.ndarray] = []
     pending_size = 0
-    for j in range(lsh.bands):
-        keys = combine_columns(sig[:, j * lsh.rows : (j + 1) * lsh.rows], salt=j)
-        e = bucket_edges(keys, rows, sig, lsh.verify_threshold, lsh.max_rounds)
+    for e in band_edges(signatures, lsh, candidates):
         if len(e) == 0:
             continue
-        src, dst = rows[e.src], rows[e.dst]
-        np.maximum.at(best, src, np.nan_to_num(e.similarity, nan=-np.inf))
-        pending.append(src * n + dst)
+        _raise_best(best, e)
+        pending.append(e.src * n + e.dst)
         pending_size += len(e)
         if pending_size > max(1 << 18, seen.size):
             seen = np.unique(np.concatenate([seen, *pending]))
             pending, pending_size = [], 0
         moved = np.flatnonzero(labels != nodes)  # earlier components, as edges to their label
         labels = min_label_components(
-            n, np.concatenate([src, moved]), np.concatenate([dst, labels[moved]])
+            n, np.concatenate([e.src, moved]), np.concatenate([e.dst, labels[moved]])
         )
     links = np.unique(np.concatenate([seen, *pending])).size
     best[np.isneginf(best)] = np.nan
     return labels, best, links
 
 
+def _raise_best(best: np.ndarray, edges: Edges) -> None:
+    """`best[src]` raised to each link's similarity (unverified links count as -inf)."""
+    np.maximum.at(best, edges.src, np.nan_to_num(edges.similarity, nan=-np.inf))
+
+
 def best_link_similarity(n: int, edges: Edges) -> np.ndarray:
     """Per node, the highest similarity of a link it starts (NaN if none)."""
     best = np.full(n, -np.inf)
     if len(edges):
-        np.maximum.at(best, edges.src, np.nan_to_num(edges.similarity, nan=-np.inf))
+        _raise_best(best, edges)
     best[np.isneginf(best)] = np.nan
     return best
 

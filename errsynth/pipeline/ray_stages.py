@@ -11,7 +11,7 @@ the same answers (`tests/test_pipeline_ray.py`):
       --task: signature_batch + band_batch--> signature matrix (stays in the object store)
                                               band, band_hash, id, order, _part (28 bytes)
       --groupby(_part).map_groups(bucket_pairs)----> id, order, rep_id, rep_order, similarity
-      --to_arrow_refs (links only: small)---------> driver: clusters_from_pairs, apply_clusters
+      --to_arrow_refs (links only: small)---------> driver: components (`_components`)
 
   Every LSH bucket is one (band, band_hash); ``_part`` is ``band_hash mod P``, so a
   group of the shuffle holds whole buckets (of any bands), and `bucket_pairs`
