@@ -139,6 +139,15 @@ def parse_record(
     return solution_row(parsed, source, fmt)
 
 
+def check_format(fmt: str, where: str = "") -> None:
+    """A clear FormatError for a format name no reader has (`where`: a message prefix)."""
+    ensure_registered()
+    if fmt != "auto" and fmt not in READERS:
+        raise FormatError(
+            f"{where}unknown format {fmt!r}; choose from auto, {', '.join(sorted(READERS))}"
+        )
+
+
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Consecutive lists of `size` items (the last one shorter); itertools.batched is 3.12+."""
     it = iter(items)
@@ -224,9 +233,7 @@ def ingest(
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestStats:
     """Read `inputs` and write `solutions.parquet`, `rejects.parquet`, `manifest.json` to `out_dir`."""
-    ensure_registered()
-    if fmt != "auto" and fmt not in READERS:
-        raise FormatError(f"unknown format {fmt!r}; choose from auto, {', '.join(sorted(READERS))}")
+    check_format(fmt)
     options = ReaderOptions(field_map=dict(field_map or {}), evaluate=evaluate)
     files = expand_inputs(inputs)
     out = Path(out_dir)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from errsynth.ingest.base import READERS, ReaderOptions
+from errsynth.ingest.base import ReaderOptions
 from errsynth.ingest.readers import ensure_registered
 from errsynth.ingest.records import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -37,7 +37,7 @@ from errsynth.ingest.records import (
     decoded,
     expand_inputs,
 )
-from errsynth.ingest.run import FormatError, batched, file_items, parse_batch
+from errsynth.ingest.run import batched, check_format, file_items, parse_batch
 from errsynth.pipeline.ops import ORDER
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
 
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from errsynth.pipeline.run import RunContext
 
 SOURCE_SHIFT = 40  # _order = source index << 40 | record number
-INPUT_SCHEMA = SOLUTION_SCHEMA.append(pa.field(ORDER, pa.int64(), nullable=False))
 
 
 @dataclass(frozen=True)
@@ -100,12 +99,7 @@ def _source_inputs(ctx: RunContext, src: dict[str, Any], folder: Path) -> tuple[
         return generate_source(src, folder), "igsm"
     paths = src["path"] if isinstance(src["path"], list) else [src["path"]]
     fmt = "jsonl" if src.get("fields") else src.get("format", "auto")
-    ensure_registered()
-    if fmt != "auto" and fmt not in READERS:
-        raise FormatError(
-            f"source {src['name']}: unknown format {fmt!r}; choose from auto, "
-            f"{', '.join(sorted(READERS))}"
-        )
+    check_format(fmt, f"source {src['name']}: ")
     return expand_inputs([ctx.recipe.resolve_path(p) for p in paths]), fmt
 
 
@@ -166,6 +160,8 @@ def _apply_limit(
         moved += stats["rows_out"] - keep
         chunk = ctx.out / "stages" / "input" / stats["chunk"]
         extra = folder / "parts" / f"limit-{k:05d}.parquet"
+        if extra.exists() and pq.read_metadata(chunk).num_rows == keep:
+            continue  # done before a kill
         table = pq.read_table(chunk)
         if not extra.exists():
             rest = table.slice(keep)
