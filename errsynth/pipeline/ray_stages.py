@@ -325,19 +325,24 @@ def _first_of_keys(group: pa.Table) -> pa.Table:
     )
 
 
-def _exact_keyed(op: DedupExact, chunk: Any, offset: int, parts: int) -> pa.Table:
-    """Task: a chunk's exact keys (read where it runs): id, _order, key, _part."""
-    keys = op.keys(chunk, offset)
-    key = exact_keys_batch(keys, tuple(op.params.fields))
-    part = (key.to_numpy() % np.uint64(parts)).astype(np.int64)
-    return pa.table({"id": keys.column("id"), ORDER: keys.column(ORDER), "key": key, PART: part})
-
-
 def _exact_keys(op: DedupExact, chunk: Any, offset: int) -> tuple[np.ndarray, np.ndarray]:
     """Task: a chunk's exact keys and `_order` values (read where it runs)."""
     keys = op.keys(chunk, offset)
     key = exact_keys_batch(keys, tuple(op.params.fields)).to_numpy()
     return key, keys.column(ORDER).to_numpy()
+
+
+def _exact_keyed(op: DedupExact, chunk: Any, offset: int, parts: int) -> pa.Table:
+    """Task: `_exact_keys` as the shuffle's rows: id (row number), _order, key, _part."""
+    key, orders = _exact_keys(op, chunk, offset)
+    return pa.table(
+        {
+            "id": pa.array(np.arange(offset, offset + len(key), dtype=np.int64)),
+            ORDER: pa.array(orders, pa.int64()),
+            "key": pa.array(key, pa.uint64()),
+            PART: pa.array((key % np.uint64(parts)).astype(np.int64)),
+        }
+    )
 
 
 def _exact_on_driver(op: DedupExact, chunks: Sequence[Any], ids: pa.Table) -> DedupResult:
