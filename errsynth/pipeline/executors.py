@@ -6,8 +6,9 @@ in job order either way). The global stages, which need every row before they
 can decide, are executor hooks too, so `run.py` stays engine-agnostic:
 
 - `dedup(op, chunks) -> DedupResult`: the verdict of a dedup operator over all rows
-  of the chunks (in chunk order). Local: `op.decide` over the concatenated key
-  columns. Ray: Ray Data shuffles (`errsynth.pipeline.ray_stages`).
+  of the chunks (in chunk order). Local: `op.decide_batches` over the chunks' key
+  columns, one chunk at a time. Ray: tasks and Ray Data shuffles
+  (`errsynth.pipeline.ray_stages`).
 - `mix(samples, out, spec, recipe=, seed=) -> manifest`: the mixture into
   `out/shards` (+ `out/rejects/mix-*`). Local: `mix_and_write`; Ray: `mix_ray`.
 

@@ -127,10 +127,6 @@ def _rejects(
 class DedupOperator(Operator):
     kind = "dedup"
 
-    def decide(self, keys: pa.Table) -> DedupResult:
-        """The verdict over one key table (`keys` of every chunk, concatenated)."""
-        return self.decide_batches([keys])
-
     def decide_batches(
         self, keys: Iterable[pa.Table], total_rows: int | None = None
     ) -> DedupResult:

@@ -172,7 +172,7 @@ def dedup_ray(
     partitions: int | None = None,
     shuffle: str = "sort",
 ) -> DedupResult:
-    """`op.decide` over the chunks' rows, computed with Ray Data shuffles."""
+    """`op.decide_batches` over the chunks' rows, computed with Ray tasks and shuffles."""
     if isinstance(op, DedupMinhash):
         return near_dedup_ray(op, chunks, partitions, shuffle)
     if isinstance(op, DedupExact):
@@ -240,7 +240,7 @@ def near_dedup_ray(
     partitions: int | None = None,
     shuffle: str = "sort",
 ) -> DedupResult:
-    """`DedupMinhash.decide` (= local `near_dedup`) on Ray: signature tasks, groupby, components."""
+    """`DedupMinhash.decide_batches` (= local `near_dedup`) on Ray: signature tasks, groupby, components."""
     ray = _ray()
     cfg = op.config()
     lsh = cfg.lsh()
@@ -370,7 +370,7 @@ def exact_dedup_ray(
     partitions: int | None = None,
     shuffle: str = "sort",
 ) -> DedupResult:
-    """`DedupExact.decide` (= local `exact_dedup`): key tasks, then a groupby on the key.
+    """`DedupExact.decide_batches` (= local `exact_dedup`): key tasks, then a groupby on the key.
 
     Up to `DRIVER_KEY_ROWS` rows (and no `partitions` asked for) the 8-byte keys come
     back to the driver, which keeps the first row of each key as the local pass
