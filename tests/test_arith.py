@@ -13,10 +13,12 @@ from errsynth.igsm.generator import generate
 from errsynth.ingest.base import READERS, ReaderOptions
 from errsynth.ingest.readers import ensure_registered
 from errsynth.ingest.run import solution_row
-from errsynth.transforms.arith import ArithParams, ArithTransform, validate_arith
+from errsynth.transforms.arith import ArithParams, ArithTransform
 from errsynth.transforms.arith_perturb import operator_swaps
 from errsynth.transforms.arith_text import format_numeral, numeral_style
-from errsynth.transforms.base import Candidate, Skip, WrongAttempt, row_rng
+from errsynth.transforms.base import Skip, row_rng
+from errsynth.types.candidates import Candidate, WrongAttempt
+from errsynth.validate.arith import validate_arith
 
 NATALIA_Q = (
     "Natalia sold clips to 48 of her friends in April, and then she sold half as many "

@@ -14,8 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from errsynth.ingest.run import ingest
-from errsynth.transforms.arith import ArithTransform, validate_arith
-from errsynth.transforms.base import Candidate, Skip, row_rng
+from errsynth.transforms.arith import ArithTransform
+from errsynth.transforms.base import Skip, row_rng
+from errsynth.types.candidates import Candidate
+from errsynth.validate.arith import validate_arith
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 

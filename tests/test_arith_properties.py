@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from errsynth.ingest.base import READERS, ReaderOptions
 from errsynth.ingest.readers import ensure_registered
 from errsynth.ingest.run import solution_row
-from errsynth.transforms.arith import KINDS, ArithTransform, validate_arith
+from errsynth.transforms.arith import KINDS, ArithTransform
 from errsynth.transforms.base import Skip, row_rng
+from errsynth.validate.arith import validate_arith
 
 OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
 OPS["/"] = lambda a, b: a / b

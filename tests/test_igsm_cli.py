@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from errsynth.igsm.cli import igsm
+from errsynth.cli.igsm_commands import igsm
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])

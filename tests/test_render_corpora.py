@@ -18,8 +18,8 @@ import pytest
 
 from errsynth.ingest.run import ingest
 from errsynth.render import OUTPUTS, STYLES, StyleConfig, render, render_clean, round_trip_ok
-from errsynth.render.inspect import correction_spans, highlight
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.render.highlight import correction_spans, highlight
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 N_ROWS = 300

@@ -17,7 +17,7 @@ import pytest
 
 from errsynth.igsm.text import parse_solution
 from errsynth.render import StyleConfig, render, render_clean, round_trip_ok, strip_attempts
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 FILES = ["igsm/igsm_med_retry_weak_1000.jsonl", "igsm/igsm_med_retry_1000.jsonl"]

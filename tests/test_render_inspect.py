@@ -7,8 +7,8 @@ import random
 from rich.text import Text
 
 from errsynth.render import StyleConfig, render
-from errsynth.render.inspect import FIX, MARKER, WRONG, correction_spans, highlight
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.render.highlight import FIX, MARKER, WRONG, correction_spans, highlight
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 ROW = {
     "format": "gsm8k",

@@ -19,7 +19,7 @@ from errsynth.render.config import GLUE, format_question, step_separator
 from errsynth.render.inline import attempt_segs, marker_for
 from errsynth.render.result import Rendered, _jsonable, assemble, detail_json, mask_spans_of
 from errsynth.render.segments import Layout, Seg, Turn, flatten
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 
 def _reference_body(

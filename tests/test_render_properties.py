@@ -23,9 +23,9 @@ from errsynth.render import (
     round_trip_ok,
     strip_attempts,
 )
-from errsynth.render.inspect import highlight, visible
+from errsynth.render.highlight import highlight, visible
 from errsynth.render.phrases import NATURAL_PHRASES
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 TRAPS = [
     "[BACK]",

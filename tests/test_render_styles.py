@@ -20,7 +20,7 @@ from errsynth.render import (
     strip_attempts,
 )
 from errsynth.render.phrases import CHECK_REQUESTS, NATURAL_PHRASES, PREMATURE
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 ROW: dict[str, Any] = {
     "id": "r1",

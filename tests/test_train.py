@@ -224,7 +224,7 @@ class _Scripted(torch.nn.Module):
 
 
 def test_greedy_decode_caps_retractions() -> None:
-    from errsynth.train.evaluate import greedy_decode
+    from errsynth.train.heldout_eval import greedy_decode
 
     tok = WordTokenizer.build(["Define A1's B3 as BACK. x"])
     back = tok.encode(" BACK")[0]
@@ -239,7 +239,7 @@ def test_greedy_decode_caps_retractions() -> None:
 
 
 def test_greedy_decode_retract_threshold() -> None:
-    from errsynth.train.evaluate import greedy_decode
+    from errsynth.train.heldout_eval import greedy_decode
 
     tok = WordTokenizer.build(["Define A1's B3 as BACK. x"])
     back = tok.encode(" BACK")[0]
@@ -254,7 +254,7 @@ def test_greedy_decode_retract_threshold() -> None:
 def test_eval_strips_retractions_and_scores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from errsynth.train import evaluate as ev
+    from errsynth.train import heldout_eval as ev
 
     gens = {
         "right after a retraction": "Define A1's B3 as BACK. " + SOLUTION,

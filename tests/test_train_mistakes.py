@@ -10,16 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from errsynth.igsm import generate, parse_solution
-from errsynth.train.mistake_log import (
-    LOG_SCHEMA,
-    step_spans,
-    step_weights,
-    summarize_log,
-    token_kind,
-)
+from errsynth.train.mistake_log import step_spans, token_kind
 from errsynth.transforms import make_transform
 from errsynth.transforms.base import TransformParams
 from errsynth.transforms.mistake_placement import weighted_place_counts
+from errsynth.types.mistake_log import LOG_SCHEMA, step_weights, summarize_log
 
 torch = pytest.importorskip("torch")
 
@@ -53,7 +48,7 @@ def test_step_spans_and_token_kinds() -> None:
 def test_training_writes_mistake_log_and_inspect_shows_it(tmp_path: Path) -> None:
     from rich.console import Console
 
-    from errsynth.inspect import inspect_path
+    from errsynth.cli.ui.inspect_view import inspect_path
     from errsynth.train.config import MistakeLogConfig, ModelConfig, TrainConfig
     from errsynth.train.loop import train
 
@@ -75,7 +70,7 @@ def test_training_writes_mistake_log_and_inspect_shows_it(tmp_path: Path) -> Non
     assert max(table.column("solution_step").to_pylist()) < n_steps
     s = summarize_log(tmp_path / "run", last=1.0)
     assert s["tokens"] == table.num_rows and s["by_step"]
-    from errsynth.train.mistake_log import log_trained_model
+    from errsynth.train.mistake_probe import log_trained_model
 
     post = pq.read_table(log_trained_model(tmp_path / "run", tmp_path / "post", batches=2))
     assert set(post.column("train_step").to_pylist()) == {6} and post.num_rows > 0
@@ -164,7 +159,7 @@ def test_harvest_emits_checked_samples_from_model_mistakes(
 ) -> None:
     from errsynth.igsm import check
     from errsynth.schema import SAMPLE_SCHEMA
-    from errsynth.train import evaluate as ev
+    from errsynth.train import heldout_eval as ev
     from errsynth.train import loop
     from errsynth.train.harvest import harvest
     from errsynth.train.tokenizer import WordTokenizer

@@ -12,14 +12,15 @@ from conftest import corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from errsynth.evidence.numberflow import is_premature
 from errsynth.igsm.generator import generate
 from errsynth.igsm.text import computable_at, dependency_graph, parse_problem, parse_solution
 from errsynth.ingest.run import ingest
 from errsynth.transforms import Skip, make_transform, row_rng
 from errsynth.transforms.base import TransformParams, place_counts
-from errsynth.transforms.distractor import validate_distractor
-from errsynth.transforms.igsm_retry import validate_igsm_retry
-from errsynth.transforms.reorder import is_premature, validate_reorder
+from errsynth.validate.distractor import validate_distractor
+from errsynth.validate.igsm_retry import validate_igsm_retry
+from errsynth.validate.reorder import validate_reorder
 
 
 def _rows(tmp_path: Path, *files: Path, **kw) -> list[dict]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from operator import attrgetter
 from typing import Any
 
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 _AT = attrgetter("at")
 

@@ -27,7 +27,7 @@ from errsynth.render.config import StyleConfig, step_separator
 from errsynth.render.inline import attempt_segs
 from errsynth.render.phrases import CHECK_REQUESTS, CRITIQUES, critique
 from errsynth.render.segments import Seg, Turn, join
-from errsynth.transforms.base import WrongAttempt
+from errsynth.types.candidates import WrongAttempt
 
 ANSWER_GAP = "\n\n"  # between a critique and the answer that follows it
 

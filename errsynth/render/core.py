@@ -14,7 +14,7 @@ from errsynth.render.lema import lema_turns
 from errsynth.render.phrases import phrase_rng
 from errsynth.render.result import Rendered, assemble
 from errsynth.render.segments import Layout, Seg, Turn, flatten
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 
 def question_turn(row: Mapping[str, Any], style: StyleConfig) -> Turn:

@@ -23,7 +23,7 @@ from errsynth.render.attempts import clean_steps
 from errsynth.render.config import GLUE, IGSM_MARKER, StyleConfig, step_separator
 from errsynth.render.phrases import bank_for
 from errsynth.render.segments import Layout, Seg, Tag, join
-from errsynth.transforms.base import WrongAttempt
+from errsynth.types.candidates import WrongAttempt
 
 
 def attempt_segs(attempt: WrongAttempt, n: int, sep: str, use_head: bool) -> tuple[list[Seg], str]:

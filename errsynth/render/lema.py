@@ -30,7 +30,7 @@ from errsynth.render.attempts import clean_steps, question_of
 from errsynth.render.config import StyleConfig, step_separator
 from errsynth.render.inline import attempt_segs
 from errsynth.render.segments import Seg, Turn, join
-from errsynth.transforms.base import WrongAttempt
+from errsynth.types.candidates import WrongAttempt
 
 INSTRUCTION = (
     "Find the first incorrect step in the original solution, explain the error, "

@@ -9,7 +9,7 @@ from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore
 from typing import Any
 
 from errsynth.render.segments import Flat, Tag
-from errsynth.transforms.base import WrongAttempt
+from errsynth.types.candidates import WrongAttempt
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Rendered:
     :data:`errsynth.schema.MASK_SPAN`, both in text order. `corrections` has one
     ``{"start", "end"}`` per error: the correct step written after that attempt
     (for lema and cac, the step inside the final correct solution); it is not a
-    schema column, and :func:`errsynth.render.inspect.highlight` uses it when present.
+    schema column, and :func:`errsynth.render.highlight.highlight` uses it when present.
     """
 
     text: str

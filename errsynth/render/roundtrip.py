@@ -15,7 +15,7 @@ from errsynth.render.lema import CORRECT, EXPLANATION, INCORRECT, wrong_step_num
 from errsynth.render.phrases import CRITIQUE_NO_FINDING, CRITIQUES, NATURAL_PHRASES, critique
 from errsynth.render.result import Rendered, detail_json, mask_spans_of, premature_flag
 from errsynth.render.segments import flatten_messages
-from errsynth.transforms.base import Candidate, WrongAttempt
+from errsynth.types.candidates import Candidate, WrongAttempt
 
 
 def _fields(rendered: Rendered | Mapping[str, Any]) -> tuple[str, str, Sequence[Mapping[str, Any]]]:

@@ -21,9 +21,15 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import torch
 
+from errsynth.core.errors import Rejection
+from errsynth.igsm import check, parse_solution
+from errsynth.igsm.context import igsm_context
 from errsynth.schema import SAMPLE_SCHEMA
 from errsynth.train.data import QUESTION_TEMPLATE, iter_rows
+from errsynth.train.heldout_eval import greedy_decode
+from errsynth.train.loop import load_run
 from errsynth.train.solutions import check_igsm, strip_retractions
 
 
@@ -51,13 +57,9 @@ def retry_from_mistake(
     problem: str, gold_solution: str, answer: str, model_prefix: list[Any], wrong: Any
 ) -> tuple[str, int, dict[str, Any]] | str:
     """(completion, gold step index, detail) or the reason no sample is made."""
-    from errsynth.igsm import check
-    from errsynth.transforms.base import Skip
-    from errsynth.transforms.igsm_retry import igsm_context
-
     try:
         ctx = igsm_context({"question": problem, "solution": gold_solution})
-    except Skip as exc:
+    except Rejection as exc:
         return f"gold_unreadable: {exc}"
     done = {s.param for s in model_prefix}
     j = 0
@@ -101,15 +103,8 @@ def harvest(
     batch_size: int = 64,
     max_new_tokens: int = 160,
 ) -> dict[str, Any]:
-    import torch
-
-    from errsynth.train.evaluate import greedy_decode
-    from errsynth.train.loop import load_run
-
     if style != "igsm":
         raise ValueError("harvest writes the iGSM form (style igsm) only for now")
-    from errsynth.igsm import parse_solution
-
     model, tok, _ = load_run(run, device)
     rows = []
     for r in iter_rows([problems], ["problem", "solution", "answer", "op"]):

@@ -12,14 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
+from errsynth.train.config import TrainConfig
+from errsynth.train.heldout_eval import evaluate_run, format_report
+from errsynth.train.loop import train
+
 
 def run_job(job: dict) -> None:
-    import torch
-
-    from errsynth.train.config import TrainConfig
-    from errsynth.train.evaluate import evaluate_run, format_report
-    from errsynth.train.loop import train
-
     run = Path(job["run"])
     cfg = TrainConfig.from_dict(job["train"])
     if cfg.threads:

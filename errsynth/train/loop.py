@@ -22,6 +22,7 @@ import torch
 
 from errsynth.train.config import TrainConfig
 from errsynth.train.data import BlockStream, encode_sample, load_samples
+from errsynth.train.mistake_log import MistakeLogger
 from errsynth.train.model import GPT, masked_loss
 from errsynth.train.tokenizer import build_tokenizer, load_tokenizer
 
@@ -147,8 +148,6 @@ def train(
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if use_cuda else nullcontext()
     mlog = None
     if cfg.mistake_log.every:
-        from errsynth.train.mistake_log import MistakeLogger
-
         mlog = MistakeLogger(out / "mistake_log", cfg.mistake_log, tok, samples, encoded)
     tokens_per_step = cfg.batch_size * cfg.model.block_size
     n_params = model.n_params()

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from errsynth.igsm import check, parse_solution
+from errsynth.igsm.text import IgsmParseError
+
 _IGSM_BACK = re.compile(r"\s*Define [^.;]*? as BACK\.")
 _LAST_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -77,9 +80,6 @@ def check_igsm(problem: str, solution: str, answer: str) -> StepVerdict:
     A reason that names no step (the solution is right so far but ends early or on the
     wrong parameter) leaves ``first_wrong`` at the step after the last one.
     """
-    from errsynth.igsm import check, parse_solution
-    from errsynth.igsm.text import IgsmParseError
-
     try:
         steps = parse_solution(solution)
     except IgsmParseError as exc:

@@ -22,7 +22,7 @@ DEFAULT_SPECIALS = ("[BACK]",)
 _BASE = r"'s\b| ?\w+| ?[^\s\w]|\s+(?!\S)|\s+"
 
 
-class Tokenizer(Protocol):
+class TrainTokenizer(Protocol):
     eos_id: int
     vocab_size: int
 
@@ -139,7 +139,7 @@ class TiktokenTokenizer:
         Path(path).write_text(json.dumps({"kind": "tiktoken", "name": self.name}) + "\n")
 
 
-def build_tokenizer(spec: str, texts: Iterable[str], specials: Iterable[str]) -> Tokenizer:
+def build_tokenizer(spec: str, texts: Iterable[str], specials: Iterable[str]) -> TrainTokenizer:
     """``word`` (built from ``texts``) or ``tiktoken:NAME``."""
     if spec == "word":
         return WordTokenizer.build(texts, specials)
@@ -148,7 +148,7 @@ def build_tokenizer(spec: str, texts: Iterable[str], specials: Iterable[str]) ->
     raise ValueError(f"tokenizer must be 'word' or 'tiktoken:NAME', got {spec!r}")
 
 
-def load_tokenizer(path: str | Path) -> Tokenizer:
+def load_tokenizer(path: str | Path) -> TrainTokenizer:
     data = json.loads(Path(path).read_text())
     if data["kind"] == "word":
         return WordTokenizer(data["vocab"], data.get("specials", DEFAULT_SPECIALS))

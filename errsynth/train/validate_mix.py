@@ -26,7 +26,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from errsynth.igsm.generator import generate
+from errsynth.pipeline.run import run_recipe
+from errsynth.recipe import load_recipe
 from errsynth.train.config import TrainConfig, apply_overrides
+from errsynth.train.data import QUESTION_TEMPLATE
+from errsynth.train.job import run_job
 
 TRAIN_COLUMNS = [
     "id",
@@ -89,9 +94,6 @@ def build_arm_data(
     spec: dict[str, Any], name: str, arm: dict[str, Any], out: Path, log: Callable[[str], None]
 ) -> Path:
     """Run the arm's recipe; write ``data/ARM/train.parquet`` (the rows it trains on)."""
-    from errsynth.pipeline.run import run_recipe
-    from errsynth.recipe import load_recipe
-
     folder = out / "data" / name
     train_file = folder / "train.parquet"
     if train_file.exists():
@@ -139,8 +141,6 @@ def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path
         return path
     t = spec["test"]
     if "generate" in t:
-        from errsynth.igsm.generator import generate
-
         g = t["generate"]
         rows = list(
             generate(
@@ -155,8 +155,6 @@ def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path
     for f in train_files:
         for r in pq.read_table(f, columns=["prompt"]).column("prompt").to_pylist():
             seen.add(r)
-    from errsynth.train.data import QUESTION_TEMPLATE
-
     qcol = "problem" if "problem" in table.column_names else "question"
     keep = [
         QUESTION_TEMPLATE.format(question=q) not in seen for q in table.column(qcol).to_pylist()
@@ -212,8 +210,6 @@ def _run_jobs(
 ) -> None:
     pending = [j for j in jobs if not (j[2] / "eval.json").exists()]
     if width == 0:  # in this process, one after another (tests, debugging)
-        from errsynth.train.job import run_job
-
         for name, seed, run in pending:
             log(f"run {name} seed {seed} → {run}")
             run_job(json.loads((run / "job.json").read_text()))

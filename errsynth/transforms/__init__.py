@@ -1,7 +1,11 @@
-"""Understanding-free transforms: clean solution rows in, candidates with wrong attempts out."""
+"""Understanding-free transforms: clean solution rows in, candidates with wrong attempts out.
+
+Importing the package registers every built-in transform in `TRANSFORMS`.
+"""
 
 from __future__ import annotations
 
+from errsynth.transforms import arith, distractor, igsm_retry, reorder  # noqa: F401  (they register)
 from errsynth.transforms.base import (
     TRANSFORMS,
     Candidate,
@@ -14,16 +18,12 @@ from errsynth.transforms.base import (
 
 
 def ensure_registered() -> None:
-    """Import every built-in transform module (each registers itself)."""
-    from errsynth.transforms import arith, distractor, igsm_retry, reorder  # noqa: F401
+    """Kept for callers: importing this package registers every built-in transform."""
 
 
 def make_transform(name: str, **params: object) -> Transform:
     """A transform by registered name, with a clear error for unknown names or parameters."""
-    ensure_registered()
-    if name not in TRANSFORMS:
-        raise ValueError(f"unknown transform {name!r}; choose from {', '.join(sorted(TRANSFORMS))}")
-    return TRANSFORMS[name](**params)
+    return TRANSFORMS.get(name)(**params)
 
 
 __all__ = [

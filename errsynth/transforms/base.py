@@ -1,14 +1,14 @@
 """The transform contract: a clean solution row in, a candidate with wrong attempts out.
 
 A transform never writes training text. It decides *where* wrong attempts go and
-*what* they say, with the evidence that they are wrong; validation checks that
-evidence independently, and rendering turns the candidate into text in a style.
+*what* they say, with the evidence that they are wrong (a `Candidate` of
+`WrongAttempt`s, :mod:`errsynth.types.candidates`); a validator in
+:mod:`errsynth.validate` checks that evidence independently, and a style in
+:mod:`errsynth.render` turns the candidate into text.
 
-A candidate is the clean solution plus a tuple of `WrongAttempt`s. Each attempt
-sits before clean step `at`: the rendered solution is, for every step i, the
-attempts with `at == i` (each: its wrong step texts, then the retraction marker),
-then step i itself. Removing every attempt and marker gives the clean solution
-back, which is what the round-trip check verifies.
+Transforms register themselves in `TRANSFORMS` (one `core.registry.Registry`);
+`errsynth.transforms` imports every built-in transform module, so importing the
+package offers them all.
 """
 
 from __future__ import annotations
@@ -17,45 +17,12 @@ import dataclasses
 import hashlib
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-
-@dataclass(frozen=True, slots=True)
-class WrongAttempt:
-    """One wrong attempt, written before clean step `at` and then retracted."""
-
-    at: int
-    kind: str  # the transform that made it: reorder | igsm_retry | arith | distractor | ...
-    steps: tuple[str, ...]  # the wrong step text(s) as written; arith with propagate has several
-    finding: str  # the validator-grade reason it is wrong, in words ("48/2 is 24, not 26")
-    head: str | None = None  # iGSM head form ("Define X as") used by the igsm style
-    wrong_step: int = 0  # which of `steps` holds the error itself (the rest carry it on)
-    detail: Mapping[str, Any] = field(default_factory=dict)  # JSON-able evidence per kind
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A clean solution row with wrong attempts placed in it."""
-
-    row: Mapping[str, Any]  # the clean solution row (errsynth.schema.SOLUTION_SCHEMA)
-    transform: str
-    attempts: tuple[WrongAttempt, ...]  # sorted by `at`, stable
-    params: Mapping[str, Any] = field(default_factory=dict)
-    eligible: tuple[int, ...] = ()  # steps where an attempt could go (for the realized rate)
-
-    @property
-    def steps(self) -> list[str]:
-        return list(self.row["steps"])
-
-
-class Skip(Exception):
-    """The transform has nothing to do on this row; `reason` is a short code for rejects."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+from errsynth.core.params import parse_params
+from errsynth.core.registry import Registry
+from errsynth.types.candidates import Candidate, Skip, WrongAttempt
 
 
 def row_rng(seed: int, row_id: str, name: str) -> random.Random:
@@ -97,13 +64,7 @@ class Transform:
     Params: ClassVar[type[TransformParams]] = TransformParams
 
     def __init__(self, **params: Any) -> None:
-        known = {f.name for f in dataclasses.fields(self.Params)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ValueError(
-                f"transform {self.name!r}: unknown parameter(s) {unknown}; known: {sorted(known)}"
-            )
-        self.params = self.Params(**params)
+        self.params = parse_params(self.Params, params, f"transform {self.name!r}")
 
     def prepare(self, rows: Iterator[Mapping[str, Any]], seed: int) -> None:
         """Optional corpus-wide pass before `apply` (e.g. the distractor pool)."""
@@ -124,12 +85,7 @@ class Transform:
         return dict(cached[1])
 
 
-TRANSFORMS: dict[str, type[Transform]] = {}
-
-
-def register(cls: type[Transform]) -> type[Transform]:
-    TRANSFORMS[cls.name] = cls
-    return cls
+TRANSFORMS: Registry[type[Transform]] = Registry("transform")
 
 
 def place_counts(
@@ -160,3 +116,16 @@ def place_counts(
         counts[i] = counts.get(i, 0) + 1
         total += 1
     return counts
+
+
+__all__ = [
+    "TRANSFORMS",
+    "Candidate",
+    "Skip",
+    "Transform",
+    "TransformParams",
+    "WrongAttempt",
+    "geometric_count",
+    "place_counts",
+    "row_rng",
+]

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from errsynth.transforms.base import (
+    TRANSFORMS,
     Candidate,
     Skip,
     Transform,
     TransformParams,
     WrongAttempt,
     place_counts,
-    register,
 )
 
 MAX_DRAWS = 16  # tries to find a pool step that is foreign to the row
@@ -44,7 +44,7 @@ class DistractorParams(TransformParams):
             raise ValueError(f"pool_size must be >= 1, got {self.pool_size}")
 
 
-@register
+@TRANSFORMS.register
 class DistractorTransform(Transform):
     name = "distractor"
     description = "write a step of another solution of the same source, then retract it"
@@ -124,15 +124,3 @@ class DistractorTransform(Transform):
             if rid != row_id and text not in avoid:
                 return rid, i, text
         return None
-
-
-def validate_distractor(candidate: Candidate) -> list[str]:
-    row = candidate.row
-    own = set(row["steps"])
-    problems = []
-    for a in candidate.attempts:
-        if a.detail.get("from_id") == row["id"]:
-            problems.append(f"attempt at {a.at}: drawn from the same solution")
-        if any(s in own for s in a.steps):
-            problems.append(f"attempt at {a.at}: the step also belongs to this solution")
-    return problems

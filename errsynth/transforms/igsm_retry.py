@@ -21,23 +21,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from errsynth.igsm.text import (
-    IgsmParseError,
-    Problem,
-    Step,
-    dependency_graph,
-    parse_problem,
-    parse_solution,
-)
+from errsynth.igsm.context import IgsmContext, igsm_context
 from errsynth.transforms.base import (
+    TRANSFORMS,
     Candidate,
     Skip,
     Transform,
     TransformParams,
     WrongAttempt,
     place_counts,
-    register,
 )
+from errsynth.transforms.mistake_placement import log_weights, weighted_place_counts
 
 RULES = ("retry", "retry_weak")
 
@@ -54,35 +48,6 @@ class IgsmRetryParams(TransformParams):
         super().__post_init__()
         if self.rule not in RULES:
             raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
-
-
-@dataclass(frozen=True)
-class IgsmContext:
-    """What the retry rules need to know about one iGSM row."""
-
-    problem: Problem
-    steps: list[Step]
-    deps: dict[str, tuple[str, ...]]
-
-    def defined_before(self, i: int) -> set[str]:
-        return {s.param for s in self.steps[:i]}
-
-    def missing(self, param: str, i: int) -> list[str]:
-        """Dependencies of `param` not defined before step i (empty: computable at i)."""
-        have = self.defined_before(i)
-        return [d for d in self.deps.get(param, ()) if d not in have]
-
-
-def igsm_context(row: Mapping[str, Any]) -> IgsmContext:
-    try:
-        steps = parse_solution(row["solution"])
-        problem = parse_problem(row["question"])
-    except IgsmParseError as exc:
-        raise Skip("not_igsm", str(exc)) from exc
-    if any(s.back for s in steps):
-        raise Skip("already_has_back", "the solution already contains BACK steps")
-    graph = dependency_graph(problem, steps)
-    return IgsmContext(problem, steps, graph.deps)
 
 
 def retry_pool(ctx: IgsmContext, i: int, rule: str, include_next: bool) -> list[str]:
@@ -106,7 +71,7 @@ def finding(ctx: IgsmContext, param: str, i: int) -> str:
     return f"{param} needs {shown}, which {'is' if len(missing) == 1 else 'are'} not known yet"
 
 
-@register
+@TRANSFORMS.register
 class IgsmRetryTransform(Transform):
     name = "igsm_retry"
     description = "iGSM retry data: 'Define X as BACK.' with X not computable yet (or a later step)"
@@ -130,8 +95,6 @@ class IgsmRetryTransform(Transform):
             raise Skip("no_wrong_parameter", f"no parameter fits the {self.params.rule} rule")
         n_choices = {i: len(pools[i]) for i in eligible}
         if self.params.mistake_log:
-            from errsynth.transforms.mistake_placement import log_weights, weighted_place_counts
-
             weights = log_weights(self.params.mistake_log)
             counts = weighted_place_counts(rng, eligible, self.params, n_choices, weights)
         else:
@@ -163,28 +126,3 @@ class IgsmRetryTransform(Transform):
             params=self.param_dict(),
             eligible=tuple(eligible),
         )
-
-
-def validate_igsm_retry(candidate: Candidate) -> list[str]:
-    """Re-derive each attempt's status from the problem text and the solution."""
-    try:
-        ctx = igsm_context(candidate.row)
-    except Skip as exc:
-        return [f"cannot re-read the iGSM row: {exc}"]
-    rule = candidate.params.get("rule", "retry")
-    include_next = candidate.params.get("include_next", False)
-    problems: list[str] = []
-    for a in candidate.attempts:
-        param = a.detail.get("param")
-        if a.steps != (f"Define {param} as",):
-            problems.append(f"attempt at {a.at}: text is not the head of {param!r}")
-        if rule == "retry":
-            if param in ctx.defined_before(a.at):
-                problems.append(f"attempt at {a.at}: {param!r} was already defined")
-            if not ctx.missing(str(param), a.at):
-                problems.append(f"attempt at {a.at}: {param!r} is computable, so it is no mistake")
-        elif not include_next and a.at < len(ctx.steps) and ctx.steps[a.at].param == param:
-            problems.append(f"attempt at {a.at}: {param!r} is the very next step")
-        if a.detail.get("premature") != bool(ctx.missing(str(param), a.at)):
-            problems.append(f"attempt at {a.at}: premature flag disagrees with the problem")
-    return problems

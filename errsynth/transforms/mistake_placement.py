@@ -1,7 +1,7 @@
 """Fake errors where a trained model errs most (the Mistake Log put to use).
 
 ``igsm_retry: {mistake_log: runs/clean-s0}`` reads the run's Mistake Log
-(``errsynth.train.mistake_log``), computes a weight per solution step position (how far
+(:mod:`errsynth.types.mistake_log`), computes a weight per solution step position (how far
 the logged model's prediction was from the gold tokens there, mean 1 over positions),
 and draws attempts before step ``i`` at ``rate * weight[i]`` instead of ``rate``: the
 attempts move to the positions where the model struggles.
@@ -14,6 +14,7 @@ import random
 from functools import lru_cache
 
 from errsynth.transforms.base import TransformParams
+from errsynth.types.mistake_log import step_weights
 
 MAX_RATE = 0.95
 
@@ -21,8 +22,6 @@ MAX_RATE = 0.95
 @lru_cache(maxsize=8)
 def log_weights(path: str) -> tuple[float, ...]:
     """Per-step weights from a Mistake Log (a run directory or its mistake_log folder)."""
-    from errsynth.train.mistake_log import step_weights
-
     return tuple(step_weights(path))
 
 

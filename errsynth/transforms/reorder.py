@@ -15,29 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from errsynth.evidence.numberflow import is_premature, missing_refs
 from errsynth.transforms.base import (
+    TRANSFORMS,
     Candidate,
     Skip,
     Transform,
     TransformParams,
     WrongAttempt,
     place_counts,
-    register,
 )
-
-
-def step_sources(row: Mapping[str, Any]) -> list[set[int]]:
-    """Per step, the earlier steps whose values it uses."""
-    return [{u["step"] for u in uses} for uses in row["uses"]]
-
-
-def is_premature(row: Mapping[str, Any], x: int, y: int) -> bool:
-    """Whether step y needs a value produced by a step in x..y-1 (so it can't be written at x)."""
-    return any(u["step"] >= x for u in row["uses"][y])
-
-
-def missing_refs(row: Mapping[str, Any], x: int, y: int) -> list[str]:
-    return [u["ref"] for u in row["uses"][y] if u["step"] >= x]
 
 
 def _igsm_meta(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -89,7 +76,7 @@ class ReorderParams(TransformParams):
     premature_only: bool = False  # only later steps that truly cannot be computed yet
 
 
-@register
+@TRANSFORMS.register
 class ReorderTransform(Transform):
     name = "reorder"
     description = "write a later step too early, retract it, continue (the paper's fake mistake)"
@@ -148,22 +135,3 @@ class ReorderTransform(Transform):
             params=self.param_dict(),
             eligible=tuple(eligible),
         )
-
-
-def validate_reorder(candidate: Candidate) -> list[str]:
-    """Independent re-check of every reorder attempt's evidence."""
-    row = candidate.row
-    steps = row["steps"]
-    problems: list[str] = []
-    for a in candidate.attempts:
-        y = a.detail.get("from_step")
-        if not isinstance(y, int) or not a.at < y < len(steps):
-            problems.append(f"attempt at {a.at}: from_step {y} is not a later step")
-            continue
-        if a.steps != (steps[y],):
-            problems.append(f"attempt at {a.at}: text is not step {y} verbatim")
-        if steps[y] == steps[a.at]:
-            problems.append(f"attempt at {a.at}: step {y} reads the same as the correct step")
-        if a.detail.get("premature") != is_premature(row, a.at, y):
-            problems.append(f"attempt at {a.at}: premature flag disagrees with the number flow")
-    return problems

@@ -1,6 +1,8 @@
 """Validation of every candidate before it is emitted: the error is real, the rest is intact.
 
-Each transform kind has an independent re-check of its own evidence (the wrong
+Each transform kind has an independent re-check of its own evidence, one module
+per kind (`arith`, `reorder`, `igsm_retry`, `distractor`) registered in `VALIDATORS`;
+none imports the transform it checks (the wrong
 arithmetic is false and the original true; a reordered step really comes from
 later; an iGSM retry parameter is really not computable; a distractor really is
 foreign). On top, for every style: the rendered spans are exact, removing the
@@ -9,36 +11,14 @@ attempts and markers gives the clean solution back, and the answer is the gold o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from errsynth.render import Rendered, StyleConfig, round_trip_ok
-from errsynth.transforms.base import Candidate
-
-Validator = Callable[[Candidate], list[str]]
-
-
-def _kind_validators() -> dict[str, Validator]:
-    from errsynth.transforms.arith import validate_arith
-    from errsynth.transforms.distractor import validate_distractor
-    from errsynth.transforms.igsm_retry import validate_igsm_retry
-    from errsynth.transforms.reorder import validate_reorder
-
-    return {
-        "reorder": validate_reorder,
-        "igsm_retry": validate_igsm_retry,
-        "arith": validate_arith,
-        "distractor": validate_distractor,
-    }
-
-
-_VALIDATORS: dict[str, Validator] | None = None
+from errsynth.types.candidates import Candidate
+from errsynth.validate import arith, distractor, igsm_retry, reorder  # noqa: F401  (they register)
+from errsynth.validate.registry import VALIDATORS, Validator
 
 
 def validate_candidate(candidate: Candidate) -> list[str]:
     """Problems with a candidate's evidence (empty: valid)."""
-    global _VALIDATORS
-    if _VALIDATORS is None:
-        _VALIDATORS = _kind_validators()
     n = len(candidate.row["steps"])
     attempts = candidate.attempts
     at = [a.at for a in attempts]
@@ -49,11 +29,10 @@ def validate_candidate(candidate: Candidate) -> list[str]:
         problems.append("an attempt has an empty wrong step")
     kinds = {a.kind for a in attempts}
     for kind in sorted(kinds):
-        check = _VALIDATORS.get(kind)
-        if check is None:
+        if kind not in VALIDATORS:
             problems.append(f"no validator for attempt kind {kind!r}")
         else:
-            problems.extend(check(candidate))
+            problems.extend(VALIDATORS[kind](candidate))
     return problems
 
 
@@ -85,4 +64,4 @@ def expected_errors(candidate: Candidate, style: StyleConfig) -> int:
     return n
 
 
-__all__ = ["validate_candidate", "validate_sample"]
+__all__ = ["VALIDATORS", "Validator", "expected_errors", "validate_candidate", "validate_sample"]

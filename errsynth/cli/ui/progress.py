@@ -15,6 +15,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 
 class _RateColumn(TextColumn):
@@ -25,8 +26,6 @@ class _RateColumn(TextColumn):
         self.unit = unit
 
     def render(self, task):  # type: ignore[no-untyped-def]
-        from rich.text import Text
-
         speed = task.finished_speed or task.speed
         return Text(f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s", style="cyan")
 

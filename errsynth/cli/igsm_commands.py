@@ -1,7 +1,4 @@
-"""``errsynth igsm``: generate our own iGSM-style data and check iGSM files.
-
-The lead wires it into the main command with ``main.add_command(igsm)``.
-"""
+"""``errsynth igsm``: generate our own iGSM-style data and check iGSM files."""
 
 from __future__ import annotations
 
@@ -10,6 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import click
+
+from errsynth.cli.ui.progress import counter_progress
+from errsynth.igsm.checker import check as check_row
+from errsynth.igsm.generator import GeneratorConfig, generate_row
+from errsynth.igsm.rowio import RowWriter, count_rows, read_rows
+from errsynth.igsm.vocab import vocabulary_lookup
 
 __all__ = ["igsm"]
 
@@ -81,10 +84,6 @@ def generate(
     quiet: bool,
 ) -> None:
     """Generate N rows (problem, solution, answer, op, settings) to a file."""
-    from errsynth.igsm.generator import GeneratorConfig, generate_row
-    from errsynth.igsm.rowio import RowWriter
-    from errsynth.progress import counter_progress
-
     if output.suffix.lower() not in (".parquet", ".jsonl"):
         raise click.BadParameter("use a .parquet or .jsonl file", param_hint="-o")
     cfg = GeneratorConfig(max_ops=max_ops, names=names, distractors=distractors, modulus=modulus)  # type: ignore[arg-type]
@@ -120,11 +119,6 @@ def check(
     file: Path, allow_back: bool, no_vocab: bool, limit: int | None, show: int, quiet: bool
 ) -> None:
     """Check every row of FILE (.parquet/.jsonl with problem, solution, answer)."""
-    from errsynth.igsm.checker import check as check_row
-    from errsynth.igsm.rowio import count_rows, read_rows
-    from errsynth.igsm.vocab import vocabulary_lookup
-    from errsynth.progress import counter_progress
-
     lookup = None if no_vocab else vocabulary_lookup
     total = count_rows(file)
     if limit is not None and total is not None:

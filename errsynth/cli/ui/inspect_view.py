@@ -12,6 +12,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from errsynth.cli.ui.mistake_log_view import render_summary
+from errsynth.render.highlight import highlight
+from errsynth.types.mistake_log import is_mistake_log
+
 VERDICT_STYLE = {True: ("ok", "green"), False: ("WRONG", "bold red"), None: ("?", "yellow")}
 
 
@@ -107,8 +111,6 @@ def render_solution(row: dict[str, Any]) -> Panel:
 
 def render_sample(row: dict[str, Any]) -> Panel:
     """A retry sample: wrong parts red, markers yellow, the correction green, with findings."""
-    from errsynth.render.inspect import highlight
-
     body = highlight(row)
     notes = Text()
     for e in row.get("errors") or []:
@@ -129,11 +131,7 @@ def inspect_path(
 ) -> int:
     """Print `n` rows; returns how many were shown."""
     console = console or Console()
-    from errsynth.train.mistake_log import is_mistake_log
-
     if Path(path).is_dir() and is_mistake_log(path):  # a training run's Mistake Log
-        from errsynth.train.mistake_log import render_summary
-
         console.print(render_summary(path))
         return 1
     rows = read_rows(path, n, offset)

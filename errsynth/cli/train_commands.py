@@ -1,4 +1,9 @@
-"""``errsynth train | eval | validate-mix | harvest`` (torch is imported inside commands)."""
+"""``errsynth train | eval | validate-mix | harvest``.
+
+torch is an optional extra (``errsynth[train]``): the modules that need it (the loop,
+the held-out evaluation, validate-mix, harvest) are imported inside the commands, so
+the rest of the CLI starts without torch. Nothing else is imported there.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ from pathlib import Path
 import click
 import yaml
 
+from errsynth.train.config import TrainConfig, apply_overrides
+
 
 def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
-    from errsynth.train.config import apply_overrides
-
     data = yaml.safe_load(config_path.read_text()) if config_path else {}
     if data and "train" in data and isinstance(data["train"], dict):
         data = data["train"]  # a validate-mix recipe: use its training section
@@ -42,8 +47,7 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
 
     Started again on the same OUTPUT it resumes from the last checkpoint.
     """
-    from errsynth.train.config import TrainConfig
-    from errsynth.train.loop import TrainError, train
+    from errsynth.train.loop import TrainError, train  # torch
 
     try:
         cfg = TrainConfig.from_dict(_config(config_path, overrides))
@@ -93,7 +97,7 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
              retract_threshold: float | None, marker: str, batch_size: int, device: str,
              threads: int, out: Path | None) -> None:  # fmt: skip
     """Greedy-decode held-out problems, strip retractions, check answers exactly."""
-    from errsynth.train.evaluate import evaluate_run, format_report
+    from errsynth.train.heldout_eval import evaluate_run, format_report  # torch
 
     if threads:
         import torch
@@ -138,7 +142,7 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 
     Writes report.md, report.json and accuracy_by_op.png; resumable.
     """
-    from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix
+    from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix  # torch
 
     try:
         name = load_spec(recipe, overrides).get("name", recipe.stem)
@@ -183,7 +187,7 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 def harvest_cmd(run: Path, problems: Path, out: Path, n_samples: int, temperature: float,
                 limit: int | None, seed: int, style: str, device: str) -> None:  # fmt: skip
     """Sample the model, find its first wrong step, emit retry samples of its own mistakes."""
-    from errsynth.train.harvest import harvest
+    from errsynth.train.harvest import harvest  # torch
 
     stats = harvest(
         run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,

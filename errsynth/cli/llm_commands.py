@@ -8,12 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.table import Table
+
+from errsynth.llm.backoff import RetryPolicy
+from errsynth.llm.cache import ResponseCache
+from errsynth.llm.http import HttpConfig, OpenAIBackend
+from errsynth.llm.request import ChatRequest
+from errsynth.pipeline.run import RunError, run_recipe
+from errsynth.recipe import RecipeError, load_recipe
 
 
 def dry_run_table(entries: list[dict[str, Any]]) -> Any:
     """A rich table of what each LLM stage would send."""
-    from rich.table import Table
-
     table = Table(title="LLM requests this recipe would send (dry run)")
     for name in (
         "stage",
@@ -49,11 +56,6 @@ def dry_run_table(entries: list[dict[str, Any]]) -> Any:
 
 def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], quiet: bool) -> None:
     """Shared by `errsynth run --dry-run` and `errsynth llm dry-run`."""
-    from rich.console import Console
-
-    from errsynth.pipeline.run import RunError, run_recipe
-    from errsynth.recipe import RecipeError, load_recipe
-
     console = Console(stderr=True, quiet=quiet)
     try:
         recipe = load_recipe(recipe_path, overrides)
@@ -101,8 +103,6 @@ def dry_run_cmd(
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def cache_cmd(path: Path) -> None:
     """Entries and tokens per model in a response cache (llm_cache.sqlite)."""
-    from errsynth.llm.cache import ResponseCache
-
     with ResponseCache(path) as cache:
         click.echo(json.dumps(cache.stats(), indent=2))
 
@@ -120,10 +120,6 @@ def cache_cmd(path: Path) -> None:
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True)
 def ping_cmd(base_url: str, model: str, api_key_env: str, prompt: str, timeout_s: float) -> None:
     """Send one request (not cached) and print the reply, latency and usage."""
-    from errsynth.llm.backoff import RetryPolicy
-    from errsynth.llm.http import HttpConfig, OpenAIBackend
-    from errsynth.llm.request import ChatRequest
-
     backend = OpenAIBackend(
         HttpConfig(
             base_url=base_url,

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from errsynth.train.data import QUESTION_TEMPLATE, iter_rows
+from errsynth.train.loop import load_run, pick_device
 from errsynth.train.model import GPT
 from errsynth.train.solutions import (
     check_igsm,
@@ -172,8 +173,6 @@ def evaluate_run(
     on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate a run on a test file; writes ``eval.json`` and ``eval_rows.parquet`` to ``out``."""
-    from errsynth.train.loop import load_run, pick_device
-
     device = str(pick_device(device))
     model, tok, _ = load_run(run, device)
     rows = load_test(test, limit)

@@ -1,0 +1,149 @@
+"""`errsynth augment`: validated retry samples from clean solutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+from rich.console import Console
+
+from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
+from errsynth.cli.ui.progress import counter_progress
+from errsynth.cli.ui.summary import augment_summary
+from errsynth.ingest.run import FormatError
+from errsynth.ingest.run import ingest as run_ingest
+from errsynth.render import StyleConfig
+from errsynth.transforms import make_transform
+
+
+def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[str, object]]:
+    """`--param [TRANSFORM.]KEY=VALUE` → per-transform parameters (values read as YAML scalars)."""
+    per: dict[str, dict[str, object]] = {n: {} for n in names}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(
+                f"{pair!r}: expected [TRANSFORM.]KEY=VALUE", param_hint="--param"
+            )
+        target, dot, name = key.rpartition(".")
+        value = yaml.safe_load(raw) if raw else ""
+        if dot:
+            if target not in per:
+                raise click.BadParameter(
+                    f"{pair!r}: {target!r} is not a chosen --transform", param_hint="--param"
+                )
+            per[target][name] = value
+        else:
+            for params in per.values():
+                params[key] = value
+    return per
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output directory: samples.parquet, rejects.parquet, manifest.json.",
+)
+@click.option(
+    "-t",
+    "--transform",
+    "transforms",
+    multiple=True,
+    default=("reorder",),
+    show_default=True,
+    help="Transform(s) to apply: reorder, igsm_retry, arith, distractor (repeatable).",
+)
+@click.option(
+    "--rate", type=float, default=None, help="Probability of a wrong attempt before each step."
+)
+@click.option("--max-per-step", type=int, default=None, help="Cap on attempts before one step.")
+@click.option(
+    "--min-errors",
+    type=int,
+    default=None,
+    help="Force at least this many attempts per sample (0 reproduces the paper's rates).",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="[TRANSFORM.]KEY=VALUE",
+    help="Transform parameter, e.g. premature_only=true, arith.propagate=2, rule=retry_weak.",
+)
+@click.option(
+    "--style",
+    type=click.Choice(["back", "igsm", "natural", "lema", "cac"]),
+    default="back",
+    show_default=True,
+    help="How the sample is written.",
+)
+@click.option(
+    "--marker", default="[BACK]", show_default=True, help="Retraction marker of the back style."
+)
+@click.option(
+    "--form",
+    "output_form",
+    type=click.Choice(["text", "prompt_completion", "messages"]),
+    default="text",
+    show_default=True,
+    help="Output as plain text, prompt/completion or chat.",
+)
+@click.option("--rounds", type=int, default=1, show_default=True, help="cac style: check rounds.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--include-clean", is_flag=True, help="Also write each row's clean rendering.")
+@click.option("--limit", type=int, default=None, help="Only the first N input rows.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def augment(
+    input_path: Path,
+    out_dir: Path,
+    transforms: tuple[str, ...],
+    rate: float | None,
+    max_per_step: int | None,
+    min_errors: int | None,
+    params: tuple[str, ...],
+    style: str,
+    marker: str,
+    output_form: str,
+    rounds: int,
+    seed: int,
+    include_clean: bool,
+    limit: int | None,
+    quiet: bool,
+) -> None:
+    """Make validated retry samples from clean solutions.
+
+    INPUT is a solutions table (from `errsynth ingest`, or its directory) or a raw
+    corpus file, which is ingested first into OUTPUT/ingest.
+    """
+    console = Console(stderr=True, quiet=quiet)
+    per = _parse_params(params, list(transforms))
+    common = {
+        k: v
+        for k, v in (("rate", rate), ("max_per_step", max_per_step), ("min_errors", min_errors))
+        if v is not None
+    }
+    try:
+        made = [make_transform(name, **{**common, **per[name]}) for name in transforms]
+        style_cfg = StyleConfig(name=style, marker=marker, output=output_form, rounds=rounds)
+    except (ValueError, TypeError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    table = input_path / "solutions.parquet" if input_path.is_dir() else input_path
+    if not (table.exists() and is_solutions_table(table)):
+        console.print(f"[dim]{input_path} is not a solutions table: ingesting it first[/dim]")
+        try:
+            run_ingest([input_path], out_dir / "ingest")
+        except (FormatError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        table = out_dir / "ingest" / "solutions.parquet"
+    spec = AugmentSpec(transforms=made, style=style_cfg, seed=seed, include_clean=include_clean)
+    with counter_progress("augment", "rows", disable=quiet) as advance:
+        manifest = augment_table(table, out_dir, spec, on_progress=advance, limit=limit)
+    if not quiet:
+        console.print(augment_summary(manifest, out_dir))

@@ -1,0 +1,31 @@
+"""`errsynth inspect` (rows, samples, shards, a Mistake Log) and `errsynth schema`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from errsynth.cli.ui.inspect_view import inspect_path
+from errsynth.schema import dump_json_schema, sample_json_schema, solution_json_schema
+
+
+@click.command("inspect")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("-n", "n", type=int, default=3, show_default=True, help="How many rows to show.")
+@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many rows first.")
+def inspect_cmd(path: Path, n: int, offset: int) -> None:
+    """Show rows of a solutions table or run directory, equations marked by verdict."""
+    try:
+        inspect_path(path, n=n, offset=offset)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("schema")
+@click.argument("table", type=click.Choice(["solution", "sample"]), default="solution")
+def schema_cmd(table: str) -> None:
+    """Print the JSON Schema of a table's rows."""
+    make = {"solution": solution_json_schema, "sample": sample_json_schema}[table]
+    sys.stdout.write(dump_json_schema(make()))
