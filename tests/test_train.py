@@ -266,9 +266,7 @@ def test_eval_strips_retractions_and_scores(
     tok = WordTokenizer.build([PROBLEM, *gens.values()])
     texts = list(gens.values())
     monkeypatch.setattr(ev, "greedy_decode", lambda m, prompts, *a, **k: [tok.encode(" " + t) for t in texts[: len(prompts)]])  # fmt: skip
-    import errsynth.train.loop as loop
-
-    monkeypatch.setattr(loop, "load_run", lambda run, device: (None, tok, {}))
+    monkeypatch.setattr(ev, "load_run", lambda run, device: (None, tok, {}))
     rep = ev.evaluate_run("unused", tmp_path / "test.parquet", out=tmp_path / "ev")
     o = rep["overall"]
     assert o["n"] == 3 and o["accuracy"] == pytest.approx(2 / 3, abs=1e-3)

@@ -159,8 +159,7 @@ def test_harvest_emits_checked_samples_from_model_mistakes(
 ) -> None:
     from errsynth.igsm import check
     from errsynth.schema import SAMPLE_SCHEMA
-    from errsynth.train import heldout_eval as ev
-    from errsynth.train import loop
+    from errsynth.train import harvest as harvest_module
     from errsynth.train.harvest import harvest
     from errsynth.train.tokenizer import WordTokenizer
 
@@ -176,9 +175,12 @@ def test_harvest_emits_checked_samples_from_model_mistakes(
         steps = [s.text for s in parse_solution(r["solution"])]
         gens.append(" ".join(steps[1:] if i % 2 == 0 else steps))
     tok = WordTokenizer.build([r["problem"] + " " + g for r, g in zip(rows, gens, strict=True)])
-    monkeypatch.setattr(loop, "load_run", lambda run, device: (None, tok, {}))
+    # harvest's own names of the model loader and the decoder (it imports them by name)
+    monkeypatch.setattr(harvest_module, "load_run", lambda run, device: (None, tok, {}))
     monkeypatch.setattr(
-        ev, "greedy_decode", lambda m, prompts, *a, **k: [tok.encode(" " + g) for g in gens]
+        harvest_module,
+        "greedy_decode",
+        lambda m, prompts, *a, **k: [tok.encode(" " + g) for g in gens],
     )
     stats = harvest("run", tmp_path / "p.parquet", tmp_path / "h.parquet")
     assert stats["problems"] == 6 and stats["correct"] == 3

@@ -1,4 +1,8 @@
-"""The reader contract: one reader per input format, turning a record into a solution."""
+"""The reader contract: one reader per input format, turning a record into a solution.
+
+Readers register one instance each in `READERS` (a `core.registry.Registry`);
+:mod:`errsynth.ingest.readers` imports every reader module, so importing it offers them all.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from errsynth.core.errors import Rejection
+from errsynth.core.registry import Registry
 
-class Reject(Exception):
-    """A record that cannot become a solution; `reason` is a short code, `detail` says why."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+#: A record that cannot become a solution (`reason` a short code, `detail` says why): the
+#: kernel's one rejection type, named for what it means to a reader.
+Reject = Rejection
 
 
 @dataclass(slots=True)
@@ -55,11 +57,12 @@ class Reader:
         raise NotImplementedError
 
 
-READERS: dict[str, Reader] = {}
+READERS: Registry[Reader] = Registry("reader")
 
 
 def register(cls: type[Reader]) -> type[Reader]:
-    READERS[cls.name] = cls()
+    """Class decorator: registers one instance of a reader class under its `name`."""
+    READERS.add(cls.name, cls())
     return cls
 
 

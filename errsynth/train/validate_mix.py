@@ -31,7 +31,6 @@ from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.data import QUESTION_TEMPLATE
-from errsynth.train.job import run_job
 
 TRAIN_COLUMNS = [
     "id",
@@ -210,6 +209,8 @@ def _run_jobs(
 ) -> None:
     pending = [j for j in jobs if not (j[2] / "eval.json").exists()]
     if width == 0:  # in this process, one after another (tests, debugging)
+        from errsynth.train.job import run_job  # torch: only this path trains in-process
+
         for name, seed, run in pending:
             log(f"run {name} seed {seed} → {run}")
             run_job(json.loads((run / "job.json").read_text()))

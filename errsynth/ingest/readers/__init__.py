@@ -1,15 +1,21 @@
-"""Format readers; importing a module registers its reader in `errsynth.ingest.base.READERS`."""
+"""Format readers, one module each; importing this package registers them all in
+`errsynth.ingest.base.READERS`."""
 
 from __future__ import annotations
 
+from errsynth.ingest.base import READERS
+from errsynth.ingest.readers import (  # noqa: F401  (each registers its reader)
+    fieldmap,
+    gsm8k,
+    igsm,
+    math,
+    metamath,
+    steps,
+)
+
 
 def ensure_registered() -> None:
-    """Import every reader module (cheap after the first call)."""
-    from errsynth.ingest.readers import (  # noqa: F401
-        fieldmap,
-        gsm8k,
-        igsm,
-        math,
-        metamath,
-        steps,
-    )
+    """Kept for callers: importing this package registers every reader."""
+
+
+__all__ = ["READERS", "ensure_registered"]

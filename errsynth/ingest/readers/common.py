@@ -6,6 +6,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from errsynth.evaluate import normalize_answer
+from errsynth.ingest.base import Parsed, ReaderOptions, Reject
+from errsynth.ingest.equations import Syntax, step_equations
 from errsynth.ingest.latex_text import step_texts
 
 _PREAMBLES = ("let's think step by step", "let us think step by step")
@@ -42,8 +45,6 @@ def split_free_text(text: str) -> list[str]:
 
 def step_list(value: Any, field: str) -> list[str]:
     """A list of steps given as strings or as objects with a text field."""
-    from errsynth.ingest.base import Reject
-
     if not isinstance(value, list | tuple):
         raise Reject(
             "mistyped_field", f"field {field!r} is {type(value).__name__}, expected a list"
@@ -68,3 +69,25 @@ def step_list(value: Any, field: str) -> list[str]:
         if text.strip():
             steps.append(text.strip())
     return steps
+
+
+def parsed_solution(
+    question: str,
+    solution: str,
+    steps: list[str],
+    raw_answer: str,
+    syntax: Syntax,
+    options: ReaderOptions,
+    meta: dict[str, Any],
+) -> Parsed:
+    """What every reader whose equations are found in its step texts returns (iGSM's aside):
+    the answer normalized, the equations of `syntax` (plain, latex or auto) found and,
+    unless `options.evaluate` is off, judged."""
+    return Parsed(
+        question=question,
+        solution=solution,
+        steps=steps,
+        answer=normalize_answer(raw_answer),
+        equations=step_equations(steps, syntax=syntax, evaluate=options.evaluate),
+        meta=meta,
+    )

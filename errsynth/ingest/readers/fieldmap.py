@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.evaluate import normalize_answer
 from errsynth.ingest.answers import extract_answer
 from errsynth.ingest.base import (
     Parsed,
@@ -16,8 +15,7 @@ from errsynth.ingest.base import (
     require_nonempty,
     text_field,
 )
-from errsynth.ingest.equations import step_equations
-from errsynth.ingest.readers.common import extra_meta, split_free_text, step_list
+from errsynth.ingest.readers.common import extra_meta, parsed_solution, split_free_text, step_list
 
 ROLES = ("question", "solution", "answer", "steps")
 DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -74,11 +72,4 @@ class FieldMapReader(Reader):
             )
         meta = extra_meta(record, used)
         meta["answer_raw"] = raw_answer
-        return Parsed(
-            question=question,
-            solution=solution,
-            steps=steps,
-            answer=normalize_answer(raw_answer),
-            equations=step_equations(steps, syntax="auto", evaluate=options.evaluate),
-            meta=meta,
-        )
+        return parsed_solution(question, solution, steps, raw_answer, "auto", options, meta)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.evaluate import normalize_answer
 from errsynth.ingest.answers import split_hash_answer
 from errsynth.ingest.base import (
     Parsed,
@@ -16,8 +15,7 @@ from errsynth.ingest.base import (
     require_nonempty,
     text_field,
 )
-from errsynth.ingest.equations import step_equations
-from errsynth.ingest.readers.common import extra_meta
+from errsynth.ingest.readers.common import extra_meta, parsed_solution
 
 
 @register
@@ -43,11 +41,4 @@ class GSM8KReader(Reader):
             raise Reject("no_steps", "no solution lines before '####'")
         meta = extra_meta(record, ("question", "answer"))
         meta["answer_raw"] = raw_answer
-        return Parsed(
-            question=question,
-            solution=solution,
-            steps=steps,
-            answer=normalize_answer(raw_answer),
-            equations=step_equations(steps, syntax="plain", evaluate=options.evaluate),
-            meta=meta,
-        )
+        return parsed_solution(question, solution, steps, raw_answer, "plain", options, meta)

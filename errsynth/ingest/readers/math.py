@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.evaluate import normalize_answer
 from errsynth.ingest.base import (
     Parsed,
     Reader,
@@ -15,9 +14,8 @@ from errsynth.ingest.base import (
     require_nonempty,
     text_field,
 )
-from errsynth.ingest.equations import step_equations
 from errsynth.ingest.latex_text import last_boxed, step_texts
-from errsynth.ingest.readers.common import extra_meta
+from errsynth.ingest.readers.common import extra_meta, parsed_solution
 
 
 @register
@@ -49,11 +47,4 @@ class MathReader(Reader):
             raise Reject("no_steps", "the solution has no text")
         meta = extra_meta(record, ("problem", "question", "solution"))
         meta["answer_raw"] = raw_answer
-        return Parsed(
-            question=question,
-            solution=solution,
-            steps=steps,
-            answer=normalize_answer(raw_answer),
-            equations=step_equations(steps, syntax="latex", evaluate=options.evaluate),
-            meta=meta,
-        )
+        return parsed_solution(question, solution, steps, raw_answer, "latex", options, meta)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.evaluate import normalize_answer
 from errsynth.ingest.answers import split_hash_answer, the_answer_is
 from errsynth.ingest.base import (
     Parsed,
@@ -16,8 +15,7 @@ from errsynth.ingest.base import (
     require_nonempty,
     text_field,
 )
-from errsynth.ingest.equations import step_equations
-from errsynth.ingest.readers.common import extra_meta, split_free_text
+from errsynth.ingest.readers.common import extra_meta, parsed_solution, split_free_text
 
 QUESTION_FIELDS = ("query", "question")
 RESPONSE_FIELDS = ("response", "output", "inv_question_pred_answer")
@@ -56,11 +54,4 @@ class MetaMathReader(Reader):
             raise Reject("no_steps", "the response has no solution text")
         meta = extra_meta(record, (*QUESTION_FIELDS, response_field))
         meta["answer_raw"] = raw_answer
-        return Parsed(
-            question=question,
-            solution=response,
-            steps=steps,
-            answer=normalize_answer(raw_answer),
-            equations=step_equations(steps, syntax="auto", evaluate=options.evaluate),
-            meta=meta,
-        )
+        return parsed_solution(question, response, steps, raw_answer, "auto", options, meta)

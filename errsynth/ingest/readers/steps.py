@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.evaluate import normalize_answer
 from errsynth.ingest.answers import extract_answer
 from errsynth.ingest.base import (
     Parsed,
@@ -16,8 +15,7 @@ from errsynth.ingest.base import (
     require_nonempty,
     text_field,
 )
-from errsynth.ingest.equations import step_equations
-from errsynth.ingest.readers.common import extra_meta, step_list
+from errsynth.ingest.readers.common import extra_meta, parsed_solution, step_list
 
 QUESTION_FIELDS = ("problem", "question", "prompt")
 ANSWER_FIELDS = ("answer", "final_answer", "gold_answer", "ground_truth_answer", "ground_truth")
@@ -90,11 +88,4 @@ class StepsReader(Reader):
         if not raw_answer:
             raise Reject("no_final_answer", "no answer field and none found in the last step")
         meta["answer_raw"] = raw_answer
-        return Parsed(
-            question=question,
-            solution=solution,
-            steps=steps,
-            answer=normalize_answer(raw_answer),
-            equations=step_equations(steps, syntax="auto", evaluate=options.evaluate),
-            meta=meta,
-        )
+        return parsed_solution(question, solution, steps, raw_answer, "auto", options, meta)
