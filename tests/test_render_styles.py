@@ -339,7 +339,7 @@ def test_style_config_from_mapping() -> None:
     assert StyleConfig.from_mapping({"name": "cac", "rounds": 2}) == StyleConfig(
         name="cac", rounds=2
     )
-    with pytest.raises(ValueError, match="unknown style option"):
+    with pytest.raises(ValueError, match="unknown parameter"):
         StyleConfig.from_mapping({"nmae": "cac"})
 
 
@@ -353,3 +353,9 @@ def test_question_with_braces_is_not_formatted_twice() -> None:
     row = {**ROW, "question": "What is {x} in $\\frac{1}{2}$?"}
     r = _render(StyleConfig(), Candidate(row=row, transform="t", attempts=(REORDER,)))
     assert r.prompt == "Question: What is {x} in $\\frac{1}{2}$?\nAnswer: "
+
+
+def test_every_style_has_one_renderer() -> None:
+    from errsynth.render import RENDERERS
+
+    assert sorted(RENDERERS) == sorted(STYLES)

@@ -220,3 +220,22 @@ def test_reorder_records_premature_on_igsm(tmp_path: Path) -> None:
         assert all(a.head and a.head.startswith("Define ") for a in cand.attempts)
         kinds["ok"] += 1
     assert kinds["ok"] > 30
+
+
+def test_every_transform_has_an_independent_validator() -> None:
+    """One validator module per transform, registered under its name, importing no transform."""
+    import ast
+    from pathlib import Path
+
+    import errsynth.validate as validate
+    from errsynth.transforms import TRANSFORMS
+    from errsynth.validate import VALIDATORS
+
+    assert set(TRANSFORMS) <= set(VALIDATORS)
+    folder = Path(validate.__file__).parent
+    for name in TRANSFORMS:
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        imported = [
+            n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+        ] + [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in imported if m.startswith("errsynth.transforms")], name

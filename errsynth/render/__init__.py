@@ -9,13 +9,14 @@ character offset into its `text`, computed from the layout, never found by searc
 from __future__ import annotations
 
 from errsynth.render.config import OUTPUTS, STYLES, StyleConfig, step_separator
-from errsynth.render.core import DRAWING_STYLES, render, render_clean, style_draws
+from errsynth.render.core import DRAWING_STYLES, RENDERERS, render, render_clean, style_draws
 from errsynth.render.result import Rendered
 from errsynth.render.roundtrip import round_trip_ok, strip_attempts
 
 __all__ = [
     "DRAWING_STYLES",
     "OUTPUTS",
+    "RENDERERS",
     "STYLES",
     "Rendered",
     "StyleConfig",

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from errsynth.core.params import parse_params
+
 STYLES: tuple[str, ...] = ("back", "igsm", "natural", "lema", "cac")
 OUTPUTS: tuple[str, ...] = ("text", "prompt_completion", "messages")
 INLINE_STYLES: tuple[str, ...] = ("back", "igsm", "natural")  # attempt, marker, fix in one body
@@ -61,11 +63,7 @@ class StyleConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> StyleConfig:
         """A config from a recipe mapping, with a clear error for unknown keys."""
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown style option(s) {unknown}; known: {sorted(known)}")
-        return cls(**dict(data))
+        return parse_params(cls, data, "style")
 
 
 def _check_template(template: str) -> None:
