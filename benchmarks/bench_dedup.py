@@ -3,7 +3,7 @@
     python benchmarks/bench_dedup.py [--rows 200000] [--method both|ours|datasketch]
 
 The corpus: the 7,473 GSM8K train problems (question + answer as one text),
-then seeded perturbed copies (errsynth.dedup.perturb: case/space/punctuation
+then seeded perturbed copies (tests/text_perturb.py: case/space/punctuation
 edits plus 1-3 content edits) of random problems up to `--rows`. Every copy is
 a planted duplicate; recall is the share of copies removed into their
 original's cluster, and "merged originals" counts originals removed into
@@ -40,7 +40,9 @@ import pyarrow.parquet as pq
 from errsynth.dedup.minhash import MinHashParams, permutations
 from errsynth.dedup.near import NearDedupConfig, near_dedup
 from errsynth.dedup.normalize import jaccard, normalize, shingle_set, shingles
-from errsynth.dedup.perturb import perturb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # test helpers
+from text_perturb import perturb
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPORA = HERE.parents[1] / "shared" / "corpora"

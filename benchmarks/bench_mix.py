@@ -24,7 +24,9 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from errsynth.mix import mix_and_write
-from errsynth.mix.synthetic import synthetic_samples
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # test helpers
+from synthetic_samples import synthetic_samples
 
 STREAMS = [
     {"name": "clean", "where": {"kind": "clean"}, "weight": 0.5},

@@ -19,7 +19,7 @@ says which errsynth each part imported).
 
 Corpus (`corpus-N.jsonl`, GSM8K format): rows 0..7472 are the GSM8K train
 problems; every further row is a seeded perturbed copy of a random original
-(errsynth.dedup.perturb.perturb on the question: 0-3 case/space/punctuation
+(tests/text_perturb.py's perturb on the question: 0-3 case/space/punctuation
 edits and 1-3 content edits, a synonym, a changed number or an appended
 sentence; the answer is the original's). Each row carries `row` and `parent`
 (its original's row; itself for originals), so every copy is a planted near
@@ -130,7 +130,8 @@ engine: {{chunk_rows: {chunk_rows}}}
 
 def build_corpus(gsm8k: Path, rows: int, seed: int, out: Path) -> dict[str, int]:
     """GSM8K originals then perturbed copies, as GSM8K JSONL with row and parent."""
-    from errsynth.dedup.perturb import perturb
+    sys.path.insert(0, str(HERE.parent / "tests"))  # the test helpers: text_perturb
+    from text_perturb import perturb
 
     with gsm8k.open() as fh:
         originals = [json.loads(line) for line in fh if line.strip()]

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import corpus
+from text_perturb import perturb, wrap_copy
 
 from errsynth.dedup.decontam import NgramIndex, decontaminate, decontaminate_batch
 from errsynth.dedup.evalsets import EvalSet, load_eval_set
 from errsynth.dedup.normalize import FUZZY, normalize
-from errsynth.dedup.perturb import perturb, wrap_copy
 
 LONG_Q = (
     "A train travels 270 miles in 3 hours. At the same rate, how many additional hours "

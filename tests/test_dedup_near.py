@@ -13,13 +13,13 @@ import pytest
 from conftest import corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from text_perturb import perturb
 
 from errsynth.dedup import steps
 from errsynth.dedup.buckets import bucket_edges
 from errsynth.dedup.minhash import MinHasher, MinHashParams
 from errsynth.dedup.near import NearDedupConfig, near_dedup
 from errsynth.dedup.normalize import FUZZY, jaccard, normalize, shingle_set
-from errsynth.dedup.perturb import perturb
 
 SMALL = NearDedupConfig(minhash=MinHashParams(num_perm=32), threshold=0.5)
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic_samples import synthetic_samples
 
 from errsynth.mix import (
     KEY_COLUMN,
@@ -38,7 +39,6 @@ from errsynth.mix import (
     sort_table,
     stream_totals,
 )
-from errsynth.mix.synthetic import synthetic_samples
 
 SAMPLES = synthetic_samples(3000, seed=11)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from synthetic_samples import synthetic_samples
 
 from errsynth.mix import (
     KEY_COLUMN,
@@ -31,7 +32,6 @@ from errsynth.mix import (
     prepare_batch,
     select_batch,
 )
-from errsynth.mix.synthetic import synthetic_samples
 
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray")

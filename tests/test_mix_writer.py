@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic_samples import synthetic_samples
 
 from errsynth.mix.columns import row_nbytes, table_row_nbytes
-from errsynth.mix.synthetic import synthetic_samples
 from errsynth.mix.writer import ShardWriter
 
 TABLE = synthetic_samples(900, seed=4)

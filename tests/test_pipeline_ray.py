@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from synthetic_samples import synthetic_samples
 
 from errsynth.dedup.result import DedupResult
 from errsynth.igsm.generator import generate
 from errsynth.mix import mix_and_write
-from errsynth.mix.synthetic import synthetic_samples
 from errsynth.pipeline.executors import LocalExecutor, RayExecutor
 from errsynth.pipeline.ops import ORDER, make_operator
 from errsynth.pipeline.run import run_recipe

@@ -280,7 +280,7 @@ def _matches(exact: int | Fraction, claimed: int | Fraction, places: int) -> boo
 def _judge_symbolic(
     left: RawValue, right: RawValue, left_node: Node, right_node: Node, budget: Budget
 ) -> tuple[bool | None, str]:
-    from .symbolic import approximate, to_sympy, zero_test
+    from .symbolic import approximate, to_sympy, zero_test  # SymPy: imported on first need
 
     a = to_sympy(left) if type(left) in _RATIONAL else left  # type: ignore[arg-type]
     b = to_sympy(right) if type(right) in _RATIONAL else right  # type: ignore[arg-type]

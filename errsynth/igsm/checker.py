@@ -32,7 +32,7 @@ from errsynth.igsm.formula import Formula
 from errsynth.igsm.hierarchy import LayerLookup
 from errsynth.igsm.replay import DEFAULT_MODULUS, evaluate_terms, replay_step
 from errsynth.igsm.sentences import parse_problem
-from errsynth.igsm.steps import Step, parse_solution
+from errsynth.igsm.step_parser import Step, parse_solution
 from errsynth.igsm.structure import Structure, resolve_structure
 from errsynth.igsm.vocab import vocabulary_lookup
 

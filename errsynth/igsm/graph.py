@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from errsynth.igsm.hierarchy import LayerLookup
 from errsynth.igsm.sentences import Problem
-from errsynth.igsm.steps import Step
+from errsynth.igsm.step_parser import Step
 from errsynth.igsm.structure import Structure, resolve_structure
 from errsynth.igsm.vocab import vocabulary_lookup
 

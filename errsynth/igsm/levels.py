@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from errsynth.igsm.hierarchy import Hierarchy, LayerLookup
 from errsynth.igsm.sentences import Problem
-from errsynth.igsm.steps import Step
+from errsynth.igsm.step_parser import Step
 
 __all__ = ["MAX_LAYERS", "CategoryLevels", "LevelRange", "resolve_levels"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from errsynth.igsm.errors import IgsmArithmeticError
-from errsynth.igsm.steps import Op, Step
+from errsynth.igsm.step_parser import Op, Step
 
 __all__ = ["DEFAULT_MODULUS", "evaluate_terms", "recompute", "replay_step"]
 

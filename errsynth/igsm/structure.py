@@ -11,7 +11,7 @@ from errsynth.igsm.hierarchy import Hierarchy, LayerLookup, build_hierarchies
 from errsynth.igsm.levels import MAX_LAYERS, CategoryLevels, resolve_levels
 from errsynth.igsm.replay import DEFAULT_MODULUS
 from errsynth.igsm.sentences import Problem
-from errsynth.igsm.steps import Step
+from errsynth.igsm.step_parser import Step
 
 __all__ = ["Structure", "resolve_structure"]
 

@@ -1,6 +1,6 @@
 """Exact parser of iGSM text: one import point for problems, solutions and their replay.
 
-The pieces live in small modules (:mod:`~errsynth.igsm.steps` for solutions,
+The pieces live in small modules (:mod:`~errsynth.igsm.step_parser` for solutions,
 :mod:`~errsynth.igsm.sentences` for problems, :mod:`~errsynth.igsm.replay` for arithmetic,
 :mod:`~errsynth.igsm.graph` for dependencies); this module re-exports them under the names
 the rest of errsynth uses.
@@ -22,7 +22,7 @@ from errsynth.igsm.sentences import (
     render_sentence,
     split_sentences,
 )
-from errsynth.igsm.steps import Op, Step, parse_op, parse_solution, parse_step, split_steps
+from errsynth.igsm.step_parser import Op, Step, parse_op, parse_solution, parse_step, split_steps
 
 __all__ = [
     "DEFAULT_MODULUS",

@@ -25,7 +25,7 @@ from typing import Any, TypeAlias
 from errsynth.evaluate import EvalError, check_equation, evaluate
 from errsynth.evaluate.formatting import decimal_places
 from errsynth.igsm.errors import IgsmParseError
-from errsynth.igsm.steps import parse_step
+from errsynth.igsm.step_parser import parse_step
 
 NUMERAL = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
 #: A number as written in a step: not a piece of a longer number or decimal.

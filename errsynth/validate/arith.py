@@ -18,7 +18,7 @@ from typing import Any
 from errsynth.evaluate import check_equation, find_equations
 from errsynth.evidence.arith import finding, igsm_lhs
 from errsynth.igsm.errors import IgsmParseError
-from errsynth.igsm.steps import parse_step
+from errsynth.igsm.step_parser import parse_step
 from errsynth.types.candidates import Candidate, WrongAttempt
 from errsynth.validate.registry import VALIDATORS
 

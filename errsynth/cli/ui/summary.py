@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from errsynth.ingest.run import IngestStats
+from errsynth.ingest.run import IngestStats
 
 
 def ingest_summary(stats: IngestStats, out_dir: str | Path) -> Table:
