@@ -11,6 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from errsynth.cli import main
+from errsynth.core.errors import Rejection
+from errsynth.core.registry import UnknownName
+from errsynth.ingest.base import Reject
+from errsynth.ingest.readers import READERS
 from errsynth.ingest.records import read_records
 from errsynth.ingest.run import FormatError, detect_format, ingest
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
@@ -232,3 +236,10 @@ def test_schema_file_matches_code() -> None:
     assert path.read_text() == dump_json_schema(solution_json_schema()), (
         "schemas/solution.schema.json is stale: run `errsynth schema solution > schemas/solution.schema.json`"
     )
+
+
+def test_readers_are_one_registry_and_reject_the_kernel_rejection() -> None:
+    assert READERS.names() == ["gsm8k", "igsm", "jsonl", "math", "metamath", "steps"]
+    assert Reject is Rejection
+    with pytest.raises(UnknownName, match="unknown reader 'nope'; choose from gsm8k"):
+        READERS.get("nope")

@@ -10,7 +10,7 @@ from errsynth.ingest.readers import (  # noqa: F401  (each registers its reader)
     igsm,
     math,
     metamath,
-    steps,
+    step_list,
 )
 
 
