@@ -1,8 +1,8 @@
 """``errsynth train | eval | validate-mix | harvest``.
 
-torch is an optional extra (``errsynth[train]``): the modules that need it (the loop,
-the held-out evaluation, validate-mix, harvest) are imported inside the commands, so
-the rest of the CLI starts without torch. Nothing else is imported there.
+torch is an optional extra (``errsynth[train]``): the modules that import it (the loop,
+the held-out evaluation, harvest) are imported inside the commands that run them, so
+``--help`` and the rest of the CLI work without torch. Nothing else is imported there.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import click
 import yaml
 
 from errsynth.train.config import TrainConfig, apply_overrides
+from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix
 
 
 def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
@@ -142,8 +143,6 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 
     Writes report.md, report.json and accuracy_by_op.png; resumable.
     """
-    from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix  # torch
-
     try:
         name = load_spec(recipe, overrides).get("name", recipe.stem)
         target = out or Path("runs") / name
