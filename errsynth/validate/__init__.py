@@ -1,12 +1,12 @@
 """Validation of every candidate before it is emitted: the error is real, the rest is intact.
 
-Each transform kind has an independent re-check of its own evidence, one module
-per kind (`arith`, `reorder`, `igsm_retry`, `distractor`) registered in `VALIDATORS`;
-none imports the transform it checks (the wrong
+Each transform kind has an independent re-check of its own evidence (the wrong
 arithmetic is false and the original true; a reordered step really comes from
 later; an iGSM retry parameter is really not computable; a distractor really is
-foreign). On top, for every style: the rendered spans are exact, removing the
-attempts and markers gives the clean solution back, and the answer is the gold one.
+foreign): one module per kind (`arith`, `reorder`, `igsm_retry`, `distractor`),
+registered in `VALIDATORS`, none importing the transform it checks. On top, for
+every style: the rendered spans are exact, removing the attempts and markers gives
+the clean solution back, and the answer is the gold one.
 """
 
 from __future__ import annotations
