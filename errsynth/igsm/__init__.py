@@ -3,7 +3,10 @@
 * :mod:`errsynth.igsm.text`      parse problems and solutions, replay arithmetic, dependencies
 * :mod:`errsynth.igsm.checker`   independent exact check of a (problem, solution, answer) row
 * :mod:`errsynth.igsm.generator` our own iGSM-style generator
-* :mod:`errsynth.igsm.cli`       ``errsynth igsm generate`` / ``errsynth igsm check``
+* :mod:`errsynth.igsm.context`   what a step can compute (the retry rules, their validator)
+
+The commands ``errsynth igsm generate`` / ``errsynth igsm check`` are in
+:mod:`errsynth.cli.igsm_commands`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """A small GPT trainer and evaluator that shows whether a retry mixture helps.
 
-torch is an optional extra (``pip install 'errsynth[train]'``): the modules that need it
-(:mod:`model`, :mod:`loop`, :mod:`evaluate`, :mod:`mistake_log`, :mod:`harvest`,
-:mod:`validate_mix`) import it themselves; :mod:`tokenizer`, :mod:`config`, :mod:`data`
-and :mod:`solutions` do not, so ``import errsynth.train`` works without torch.
+torch is an optional extra (``pip install 'errsynth[train]'``): :mod:`model`, :mod:`loop`,
+:mod:`heldout_eval` (greedy decoding of held-out problems, answers checked exactly),
+:mod:`mistake_probe`, :mod:`harvest` and :mod:`job` import it at module level,
+:mod:`mistake_log` when it records; :mod:`tokenizer`, :mod:`config`, :mod:`data`,
+:mod:`solutions` and :mod:`validate_mix` (which runs its jobs in subprocesses) do not,
+so ``import errsynth.train`` and ``errsynth --help`` work without torch.
 """
 
 from __future__ import annotations
