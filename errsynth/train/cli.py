@@ -93,6 +93,7 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
              retract_threshold: float | None, marker: str, batch_size: int, device: str,
              threads: int, out: Path | None) -> None:  # fmt: skip
     """Greedy-decode held-out problems, strip retractions, check answers exactly."""
+    from errsynth.train.checkpoint import CheckpointError
     from errsynth.train.evaluate import evaluate_run, format_report
 
     if threads:
@@ -100,12 +101,15 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
 
         torch.set_num_threads(threads)
 
-    rep = evaluate_run(
-        run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
-        max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
-        retract_threshold=retract_threshold,
-        device=device, out=out or run / f"eval-{test.stem}",
-    )  # fmt: skip
+    try:
+        rep = evaluate_run(
+            run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
+            max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
+            retract_threshold=retract_threshold,
+            device=device, out=out or run / f"eval-{test.stem}",
+        )  # fmt: skip
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(format_report(rep))
 
 
@@ -183,12 +187,16 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 def harvest_cmd(run: Path, problems: Path, out: Path, n_samples: int, temperature: float,
                 limit: int | None, seed: int, style: str, device: str) -> None:  # fmt: skip
     """Sample the model, find its first wrong step, emit retry samples of its own mistakes."""
+    from errsynth.train.checkpoint import CheckpointError
     from errsynth.train.harvest import harvest
 
-    stats = harvest(
-        run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,
-        seed=seed, style=style, device=device,
-    )  # fmt: skip
+    try:
+        stats = harvest(
+            run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,
+            seed=seed, style=style, device=device,
+        )  # fmt: skip
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(stats, indent=2))
 
 
