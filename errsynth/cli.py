@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 import errsynth
+from errsynth.safe_text import SafeGroup, markup_escape, safe_console
 
 FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(errsynth.__version__, prog_name="errsynth")
 def main() -> None:
     """errsynth: synthesize fake-error (retry) data for language-model training.
@@ -96,8 +97,6 @@ def ingest(
     INPUTS are JSONL, JSON or Parquet files (or directories of them). Every record
     becomes a row of solutions.parquet or of rejects.parquet (with a reason).
     """
-    from rich.console import Console
-
     from errsynth.ingest.run import FormatError
     from errsynth.ingest.run import ingest as run_ingest
     from errsynth.progress import counter_progress
@@ -107,7 +106,7 @@ def ingest(
         raise click.BadParameter("--field is only used with --format jsonl", param_hint="--field")
     if field_map and fmt == "auto":
         fmt = "jsonl"
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     with counter_progress("ingest", "rows", disable=quiet) as advance:
         try:
             stats = run_ingest(
@@ -118,7 +117,9 @@ def ingest(
                 field_map=field_map,
                 evaluate=not no_eval,
                 max_record_bytes=max_record_bytes,
-                on_format=lambda p, f: console.print(f"[dim]{p}: format[/dim] [bold]{f}[/bold]"),
+                on_format=lambda p, f: console.print(
+                    f"[dim]{markup_escape(p)}: format[/dim] [bold]{markup_escape(f)}[/bold]"
+                ),
                 on_progress=advance,
             )
         except (FormatError, FileNotFoundError) as exc:
@@ -236,14 +237,12 @@ def augment(
     INPUT is a solutions table (from `errsynth ingest`, or its directory) or a raw
     corpus file, which is ingested first into OUTPUT/ingest.
     """
-    from rich.console import Console
-
     from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
     from errsynth.progress import counter_progress
     from errsynth.render import StyleConfig
     from errsynth.transforms import make_transform
 
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     per = _parse_params(params, list(transforms))
     common = {
         k: v
@@ -260,7 +259,9 @@ def augment(
         from errsynth.ingest.run import FormatError
         from errsynth.ingest.run import ingest as run_ingest
 
-        console.print(f"[dim]{input_path} is not a solutions table: ingesting it first[/dim]")
+        console.print(
+            f"[dim]{markup_escape(input_path)} is not a solutions table: ingesting it first[/dim]"
+        )
         try:
             run_ingest([input_path], out_dir / "ingest")
         except (FormatError, FileNotFoundError) as exc:
@@ -327,8 +328,6 @@ def run_cmd(
             raise click.UsageError("--dry-run and --force do not go together")
         run_dry(recipe_path, out_dir, overrides, quiet)
         return
-    from rich.console import Console
-
     from errsynth.mix.spec import MixSpecError
     from errsynth.mix.weights import MixPlanError
     from errsynth.pipeline.executors import make_executor
@@ -336,7 +335,7 @@ def run_cmd(
     from errsynth.progress import stage_progress
     from errsynth.recipe import RecipeError, load_recipe
 
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     try:
         recipe = load_recipe(recipe_path, overrides)
     except RecipeError as exc:
@@ -351,7 +350,7 @@ def run_cmd(
                 executor=executor,
                 force=force,
                 progress=progress,
-                log=lambda m: console.print(f"[dim]{m}[/dim]"),
+                log=lambda m: console.print(f"[dim]{markup_escape(m)}[/dim]"),
             )
         except (RunError, MixPlanError, MixSpecError) as exc:
             raise click.ClickException(str(exc)) from exc

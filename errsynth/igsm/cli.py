@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from errsynth.safe_text import echo
+
 __all__ = ["igsm"]
 
 
@@ -153,7 +155,7 @@ def check(
             advance(1)
     checked = passed + len(failures)
     for i, reason in failures[:show]:
-        click.echo(f"row {i}: {reason}")
+        echo(f"row {i}: {reason}")
     if len(failures) > show:
         click.echo(f"... and {len(failures) - show} more failures")
     click.echo(f"{passed}/{checked} rows pass")

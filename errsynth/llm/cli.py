@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from errsynth.safe_text import markup_escape, safe_console
+
 
 def dry_run_table(entries: list[dict[str, Any]]) -> Any:
     """A rich table of what each LLM stage would send."""
@@ -49,12 +51,10 @@ def dry_run_table(entries: list[dict[str, Any]]) -> Any:
 
 def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], quiet: bool) -> None:
     """Shared by `errsynth run --dry-run` and `errsynth llm dry-run`."""
-    from rich.console import Console
-
     from errsynth.pipeline.run import RunError, run_recipe
     from errsynth.recipe import RecipeError, load_recipe
 
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     try:
         recipe = load_recipe(recipe_path, overrides)
     except RecipeError as exc:
@@ -62,7 +62,7 @@ def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], qui
     out = out or Path("runs") / recipe.name
     try:
         result = run_recipe(
-            recipe, out, dry_run=True, log=lambda m: console.print(f"[dim]{m}[/dim]")
+            recipe, out, dry_run=True, log=lambda m: console.print(f"[dim]{markup_escape(m)}[/dim]")
         )
     except RunError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -70,7 +70,7 @@ def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], qui
     if entries is None:
         click.echo(f"{out}: the run is finished; nothing would be sent")
         return
-    Console().print(dry_run_table(entries))
+    safe_console().print(dry_run_table(entries))
     click.echo(json.dumps({"dry_run": entries}, indent=2))
 
 

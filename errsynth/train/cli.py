@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 import yaml
 
+from errsynth.safe_text import echo
+
 
 def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
     from errsynth.train.config import apply_overrides
@@ -47,7 +49,7 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
 
     try:
         cfg = TrainConfig.from_dict(_config(config_path, overrides))
-        summary = train(cfg, list(data), out, log=click.echo, progress=not quiet)
+        summary = train(cfg, list(data), out, log=echo, progress=not quiet)
     except (TrainError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(summary, indent=2))
@@ -110,7 +112,7 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
         )  # fmt: skip
     except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(format_report(rep))
+    echo(format_report(rep))
 
 
 @click.command("validate-mix")
@@ -147,12 +149,10 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
     try:
         name = load_spec(recipe, overrides).get("name", recipe.stem)
         target = out or Path("runs") / name
-        validate_mix(
-            recipe, target, overrides=overrides, parallel=parallel, nice=nice, log=click.echo
-        )
+        validate_mix(recipe, target, overrides=overrides, parallel=parallel, nice=nice, log=echo)
     except ValidateMixError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo((target / "report.md").read_text())
+    echo((target / "report.md").read_text())
 
 
 @click.command("harvest")
