@@ -328,6 +328,7 @@ def run_cmd(
             raise click.UsageError("--dry-run and --force do not go together")
         run_dry(recipe_path, out_dir, overrides, quiet)
         return
+    from errsynth.llm.secrets import APIKeyError
     from errsynth.mix.spec import MixSpecError
     from errsynth.mix.weights import MixPlanError
     from errsynth.pipeline.executors import make_executor
@@ -352,7 +353,7 @@ def run_cmd(
                 progress=progress,
                 log=lambda m: console.print(f"[dim]{markup_escape(m)}[/dim]"),
             )
-        except (RunError, MixPlanError, MixSpecError) as exc:
+        except (RunError, MixPlanError, MixSpecError, APIKeyError) as exc:
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:
             raise click.ClickException(

@@ -114,7 +114,7 @@ def cache_cmd(path: Path) -> None:
     "--api-key-env",
     default="OPENAI_API_KEY",
     show_default=True,
-    help="Name of the variable holding the key.",
+    help="Name of the variable holding the key ('' for a server without authentication).",
 )
 @click.option("--prompt", default="Reply with the single word: ready", show_default=True)
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True)
@@ -123,16 +123,21 @@ def ping_cmd(base_url: str, model: str, api_key_env: str, prompt: str, timeout_s
     from errsynth.llm.backoff import RetryPolicy
     from errsynth.llm.http import HttpConfig, OpenAIBackend
     from errsynth.llm.request import ChatRequest
+    from errsynth.llm.secrets import APIKeyError
 
-    backend = OpenAIBackend(
-        HttpConfig(
-            base_url=base_url,
-            api_key_env=api_key_env or None,
-            concurrency=1,
-            timeout_s=timeout_s,
-            retry=RetryPolicy(max_retries=2),
+    try:
+        backend = OpenAIBackend(
+            HttpConfig(
+                base_url=base_url,
+                api_key_env=api_key_env or None,
+                concurrency=1,
+                timeout_s=timeout_s,
+                retry=RetryPolicy(max_retries=2),
+            )
         )
-    )
+    except APIKeyError as exc:
+        msg = str(exc).replace("client.api_key_env: null", "--api-key-env ''")
+        raise click.ClickException(msg.replace("client.api_key_env", "--api-key-env")) from exc
     t0 = time.perf_counter()
     [result] = backend.complete(
         [ChatRequest.of(model, [("user", prompt)], {"temperature": 0, "max_tokens": 32})]
