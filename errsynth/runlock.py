@@ -11,6 +11,7 @@ message shows. The file itself is kept (removing it would race with a run openin
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -47,6 +48,7 @@ class RunLock:
         self.out = Path(out)
         self.path = self.out / LOCK_NAME
         self._fd: int | None = None
+        self.unlocked = False  # True where the filesystem cannot lock (then no protection)
 
     def holder(self) -> dict[str, Any]:
         """What the lock file says about its (last) holder."""
@@ -68,9 +70,11 @@ class RunLock:
                 "wait for it to finish or stop it, or use another -o directory "
                 "(--force does not take over a live run)"
             ) from None
-        except OSError:
-            os.close(fd)
-            raise
+        except OSError as exc:  # a filesystem without locks (some FUSE mounts): run unlocked
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                os.close(fd)
+                raise
+            self.unlocked = True
         previous = self.holder()
         info = {
             "pid": os.getpid(),
@@ -87,7 +91,8 @@ class RunLock:
 
     def release(self) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if not self.unlocked:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
 
