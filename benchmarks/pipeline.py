@@ -11,10 +11,9 @@ fresh local Ray. With `--workdir` the corpus and each part's result
 (`results.json`) are kept, parts already there are skipped (unless `--redo`),
 and parts can be run one at a time (`--parts ray2`); the summary at the end
 covers every result in the folder. A failed pipeline part is rerun up to
-`--retries` times (`ray stop`, as tests/test_zz_ray_cluster.py runs it, ends
-every Ray on the machine). To measure a fixed snapshot while the tree is being
-edited: `git archive HEAD | tar -x -C /tmp/snap` and run with
-PYTHONPATH=/tmp/snap (the children and Ray workers inherit it; the summary
+`--retries` times (a local Ray can fail to start on a loaded machine). To
+measure a fixed snapshot while the tree is being edited: `git archive HEAD |
+tar -x -C /tmp/snap` and run with PYTHONPATH=/tmp/snap (the children and Ray workers inherit it; the summary
 says which errsynth each part imported).
 
 Corpus (`corpus-N.jsonl`, GSM8K format): rows 0..7472 are the GSM8K train
@@ -630,8 +629,8 @@ def child_dedup_datatrove(corpus: Path, work: Path, python: str, bands: int, row
 
 
 def run_child(args: list[str], retries: int = 0) -> dict[str, Any]:
-    """Run a part in a fresh process; retried when it fails (e.g. a `ray stop` elsewhere
-    on the machine, as tests/test_zz_ray_cluster.py does, ends every local Ray)."""
+    """Run a part in a fresh process; retried when it fails (e.g. a local Ray that could
+    not start on a loaded machine)."""
     cmd = [sys.executable, __file__, *args]
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
     errors = []

@@ -34,6 +34,12 @@ FAST_CLIENT = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _test_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recipes name ERRSYNTH_TEST_KEY; an unset key variable is refused (issue 14)."""
+    monkeypatch.setenv("ERRSYNTH_TEST_KEY", "test-key-for-the-loopback-server")
+
+
 def _sets(url: str, op: str = "process.1.llm_correct", n: int = 24, chunk: int = 10) -> list[str]:
     return [
         f"sources.0.generate.n={n}",

@@ -83,4 +83,7 @@ def test_vllm_backend_needs_vllm() -> None:
         pytest.skip("vllm is installed")
     with pytest.raises(RuntimeError, match="errsynth\\[vllm\\]"):
         make_backend(ClientParams(backend="vllm"), "m", Meter())
-    assert make_backend(ClientParams(backend="auto"), "m", Meter()).name == "openai"
+    # api_key_env: null, the explicit no-auth setting (an unset key variable is refused)
+    assert (
+        make_backend(ClientParams(backend="auto", api_key_env=None), "m", Meter()).name == "openai"
+    )

@@ -1,14 +1,14 @@
 """A real local Ray cluster: `ray start --head`, then `ray job submit -- errsynth run ...`.
 
-Runs last (file name) because `ray stop` ends every Ray process on the machine.
+Each head node here has its own temporary directory, token and ports, and is stopped by
+its own processes' PIDs (tests/ray_nodes.py), never with `ray stop`, so any other Ray on
+the machine (a user's cluster, another test session) keeps running; the second test
+proves it with an unrelated head started first.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -16,15 +16,10 @@ import pytest
 
 from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
+from tests.ray_nodes import RayHead
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["sources.0.generate.n=300", "output.shard_rows=200", "engine.chunk_rows=100"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _hashes(out: Path) -> dict[str, str]:
@@ -34,64 +29,72 @@ def _hashes(out: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.slow
-def test_job_submit_to_a_local_cluster(tmp_path: Path) -> None:
-    if shutil.which("ray") is None:
-        pytest.skip("the ray CLI is not installed")
-    import ray
+def _submit_quickstart(head: RayHead, out: Path) -> None:
+    cmd = [
+        head.ray_cli,
+        "job",
+        "submit",
+        "--address",
+        head.dashboard,
+        "--working-dir",
+        str(ROOT),
+        "--runtime-env-json",
+        '{"excludes": ["runs", ".git", "*.parquet", ".hypothesis", "*.egg-info"]}',
+        "--",
+        "errsynth",
+        "run",
+        "recipes/quickstart.yaml",
+        "-o",
+        str(out),
+        "--engine",
+        "ray",
+        "--ray-address",
+        "auto",
+        "-q",
+    ]
+    for s in SMALL:
+        cmd += ["--set", s]
+    job = subprocess.run(cmd, env=head.env, capture_output=True, text=True, timeout=600)
+    assert job.returncode == 0, (job.stdout + job.stderr)[-3000:]
+    assert "succeeded" in job.stdout + job.stderr
 
-    if ray.is_initialized():
-        ray.shutdown()
-    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
-    env.pop("RAY_ADDRESS", None)
-    dash = _free_port()
-    start = subprocess.run(
-        [
-            "ray",
-            "start",
-            "--head",
-            "--num-cpus=2",
-            f"--port={_free_port()}",
-            f"--dashboard-port={dash}",
-            "--dashboard-host=127.0.0.1",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+
+def _cluster_flow(tmp_path: Path) -> None:
+    """Start a head, submit the quickstart as a job, stop exactly that head; same shards
+    as the local engine."""
+    out = tmp_path / "cluster"
+    head = RayHead.start(num_cpus=2)
     try:
-        assert start.returncode == 0, start.stderr[-2000:]
-        out = tmp_path / "cluster"
-        cmd = [
-            "ray",
-            "job",
-            "submit",
-            "--address",
-            f"http://127.0.0.1:{dash}",
-            "--working-dir",
-            str(ROOT),
-            "--runtime-env-json",
-            '{"excludes": ["runs", ".git", "*.parquet", ".hypothesis"]}',
-            "--",
-            "errsynth",
-            "run",
-            "recipes/quickstart.yaml",
-            "-o",
-            str(out),
-            "--engine",
-            "ray",
-            "--ray-address",
-            "auto",
-            "-q",
-        ]
-        for s in SMALL:
-            cmd += ["--set", s]
-        job = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-        assert job.returncode == 0, (job.stdout + job.stderr)[-3000:]
-        assert "succeeded" in job.stdout + job.stderr
+        assert head.alive()
+        _submit_quickstart(head, out)
     finally:
-        subprocess.run(["ray", "stop", "--force"], env=env, capture_output=True, timeout=120)
+        head.stop()
+    assert not head.processes(), "processes of the stopped head are still running"
     local = tmp_path / "local"
     run_recipe(load_recipe(ROOT / "recipes" / "quickstart.yaml", SMALL), local)
     assert _hashes(out) == _hashes(local) and _hashes(local)
+
+
+@pytest.mark.slow
+def test_job_submit_to_a_local_cluster(tmp_path: Path) -> None:
+    _cluster_flow(tmp_path)
+
+
+@pytest.mark.slow
+def test_cluster_test_leaves_an_unrelated_ray_running(tmp_path: Path) -> None:
+    other = RayHead.start(num_cpus=1)
+    try:
+        assert other.alive()
+        _cluster_flow(tmp_path)
+        assert other.alive(), "the cluster test ended a Ray it did not start"
+        status = subprocess.run(
+            [other.ray_cli, "status", "--address", other.address],
+            env=other.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert status.returncode == 0, status.stderr[-2000:]
+    finally:
+        other.stop()
+    assert not other.processes()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 import yaml
-from rich.console import Console
 
 from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.cli.ui.progress import counter_progress
@@ -14,6 +13,7 @@ from errsynth.cli.ui.summary import augment_summary
 from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
 from errsynth.render import StyleConfig
+from errsynth.safe_text import markup_escape, safe_console
 from errsynth.transforms import make_transform
 
 
@@ -122,7 +122,7 @@ def augment(
     INPUT is a solutions table (from `errsynth ingest`, or its directory) or a raw
     corpus file, which is ingested first into OUTPUT/ingest.
     """
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     per = _parse_params(params, list(transforms))
     common = {
         k: v
@@ -136,7 +136,9 @@ def augment(
         raise click.UsageError(str(exc)) from exc
     table = input_path / "solutions.parquet" if input_path.is_dir() else input_path
     if not (table.exists() and is_solutions_table(table)):
-        console.print(f"[dim]{input_path} is not a solutions table: ingesting it first[/dim]")
+        console.print(
+            f"[dim]{markup_escape(input_path)} is not a solutions table: ingesting it first[/dim]"
+        )
         try:
             run_ingest([input_path], out_dir / "ingest")
         except (FormatError, FileNotFoundError) as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 import errsynth
+from errsynth.safe_text import SafeGroup
 
 #: command name -> (module under errsynth.cli, attribute, the first paragraph of its help):
 #: the whole CLI. The summary lets the root `--help` list every command without loading
@@ -83,7 +84,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class CommandTable(click.Group):
+class CommandTable(SafeGroup):
     """A group whose commands come from a table and are loaded on first use."""
 
     def __init__(

@@ -13,6 +13,7 @@ from errsynth.igsm.checker import check as check_row
 from errsynth.igsm.generator import GeneratorConfig, generate_row
 from errsynth.igsm.rowio import RowWriter, count_rows, read_rows
 from errsynth.igsm.vocab import vocabulary_lookup
+from errsynth.safe_text import echo
 
 __all__ = ["igsm"]
 
@@ -147,7 +148,7 @@ def check(
             advance(1)
     checked = passed + len(failures)
     for i, reason in failures[:show]:
-        click.echo(f"row {i}: {reason}")
+        echo(f"row {i}: {reason}")
     if len(failures) > show:
         click.echo(f"... and {len(failures) - show} more failures")
     click.echo(f"{passed}/{checked} rows pass")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from errsynth.cli.ui.progress import counter_progress
 from errsynth.cli.ui.summary import ingest_summary
 from errsynth.ingest.readers.fieldmap import check_field_map
 from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
+from errsynth.safe_text import markup_escape, safe_console
 
 FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl")
 
@@ -90,7 +90,7 @@ def ingest(
         raise click.BadParameter("--field is only used with --format jsonl", param_hint="--field")
     if field_map and fmt == "auto":
         fmt = "jsonl"
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     with counter_progress("ingest", "rows", disable=quiet) as advance:
         try:
             stats = run_ingest(
@@ -101,7 +101,9 @@ def ingest(
                 field_map=field_map,
                 evaluate=not no_eval,
                 max_record_bytes=max_record_bytes,
-                on_format=lambda p, f: console.print(f"[dim]{p}: format[/dim] [bold]{f}[/bold]"),
+                on_format=lambda p, f: console.print(
+                    f"[dim]{markup_escape(p)}: format[/dim] [bold]{markup_escape(f)}[/bold]"
+                ),
                 on_progress=advance,
             )
         except (FormatError, FileNotFoundError) as exc:

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from errsynth.llm.backoff import RetryPolicy
 from errsynth.llm.cache import ResponseCache
 from errsynth.llm.http import HttpConfig, OpenAIBackend
 from errsynth.llm.request import ChatRequest
+from errsynth.llm.secrets import APIKeyError
 from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import RecipeError, load_recipe
+from errsynth.safe_text import markup_escape, safe_console
 
 
 def dry_run_table(entries: list[dict[str, Any]]) -> Any:
@@ -56,7 +57,7 @@ def dry_run_table(entries: list[dict[str, Any]]) -> Any:
 
 def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], quiet: bool) -> None:
     """Shared by `errsynth run --dry-run` and `errsynth llm dry-run`."""
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     try:
         recipe = load_recipe(recipe_path, overrides)
     except RecipeError as exc:
@@ -64,7 +65,7 @@ def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], qui
     out = out or Path("runs") / recipe.name
     try:
         result = run_recipe(
-            recipe, out, dry_run=True, log=lambda m: console.print(f"[dim]{m}[/dim]")
+            recipe, out, dry_run=True, log=lambda m: console.print(f"[dim]{markup_escape(m)}[/dim]")
         )
     except RunError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -72,7 +73,7 @@ def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], qui
     if entries is None:
         click.echo(f"{out}: the run is finished; nothing would be sent")
         return
-    Console().print(dry_run_table(entries))
+    safe_console().print(dry_run_table(entries))
     click.echo(json.dumps({"dry_run": entries}, indent=2))
 
 
@@ -114,21 +115,25 @@ def cache_cmd(path: Path) -> None:
     "--api-key-env",
     default="OPENAI_API_KEY",
     show_default=True,
-    help="Name of the variable holding the key.",
+    help="Name of the variable holding the key ('' for a server without authentication).",
 )
 @click.option("--prompt", default="Reply with the single word: ready", show_default=True)
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True)
 def ping_cmd(base_url: str, model: str, api_key_env: str, prompt: str, timeout_s: float) -> None:
     """Send one request (not cached) and print the reply, latency and usage."""
-    backend = OpenAIBackend(
-        HttpConfig(
-            base_url=base_url,
-            api_key_env=api_key_env or None,
-            concurrency=1,
-            timeout_s=timeout_s,
-            retry=RetryPolicy(max_retries=2),
+    try:
+        backend = OpenAIBackend(
+            HttpConfig(
+                base_url=base_url,
+                api_key_env=api_key_env or None,
+                concurrency=1,
+                timeout_s=timeout_s,
+                retry=RetryPolicy(max_retries=2),
+            )
         )
-    )
+    except APIKeyError as exc:
+        msg = str(exc).replace("client.api_key_env: null", "--api-key-env ''")
+        raise click.ClickException(msg.replace("client.api_key_env", "--api-key-env")) from exc
     t0 = time.perf_counter()
     [result] = backend.complete(
         [ChatRequest.of(model, [("user", prompt)], {"temperature": 0, "max_tokens": 32})]

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from errsynth.cli.llm_commands import run_dry
 from errsynth.cli.ui.progress import stage_progress
 from errsynth.cli.ui.summary import run_summary
+from errsynth.llm.secrets import APIKeyError
 from errsynth.mix.spec import MixSpecError
 from errsynth.mix.weights import MixPlanError
 from errsynth.pipeline.executors import make_executor
 from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import RecipeError, load_recipe
+from errsynth.safe_text import markup_escape, safe_console
 
 
 @click.command("run")
@@ -67,7 +68,7 @@ def run_cmd(
             raise click.UsageError("--dry-run and --force do not go together")
         run_dry(recipe_path, out_dir, overrides, quiet)
         return
-    console = Console(stderr=True, quiet=quiet)
+    console = safe_console(stderr=True, quiet=quiet)
     try:
         recipe = load_recipe(recipe_path, overrides)
     except RecipeError as exc:
@@ -82,9 +83,9 @@ def run_cmd(
                 executor=executor,
                 force=force,
                 progress=progress,
-                log=lambda m: console.print(f"[dim]{m}[/dim]"),
+                log=lambda m: console.print(f"[dim]{markup_escape(m)}[/dim]"),
             )
-        except (RunError, MixPlanError, MixSpecError) as exc:
+        except (RunError, MixPlanError, MixSpecError, APIKeyError) as exc:
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:
             raise click.ClickException(

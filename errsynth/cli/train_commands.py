@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import yaml
 
+from errsynth.safe_text import echo
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix
 
@@ -52,7 +53,7 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
 
     try:
         cfg = TrainConfig.from_dict(_config(config_path, overrides))
-        summary = train(cfg, list(data), out, log=click.echo, progress=not quiet)
+        summary = train(cfg, list(data), out, log=echo, progress=not quiet)
     except (TrainError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(summary, indent=2))
@@ -98,6 +99,7 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
              retract_threshold: float | None, marker: str, batch_size: int, device: str,
              threads: int, out: Path | None) -> None:  # fmt: skip
     """Greedy-decode held-out problems, strip retractions, check answers exactly."""
+    from errsynth.train.checkpoint import CheckpointError  # torch
     from errsynth.train.heldout_eval import evaluate_run, format_report  # torch
 
     if threads:
@@ -105,13 +107,16 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
 
         torch.set_num_threads(threads)
 
-    rep = evaluate_run(
-        run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
-        max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
-        retract_threshold=retract_threshold,
-        device=device, out=out or run / f"eval-{test.stem}",
-    )  # fmt: skip
-    click.echo(format_report(rep))
+    try:
+        rep = evaluate_run(
+            run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
+            max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
+            retract_threshold=retract_threshold,
+            device=device, out=out or run / f"eval-{test.stem}",
+        )  # fmt: skip
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo(format_report(rep))
 
 
 @click.command("validate-mix")
@@ -146,12 +151,10 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
     try:
         name = load_spec(recipe, overrides).get("name", recipe.stem)
         target = out or Path("runs") / name
-        validate_mix(
-            recipe, target, overrides=overrides, parallel=parallel, nice=nice, log=click.echo
-        )
+        validate_mix(recipe, target, overrides=overrides, parallel=parallel, nice=nice, log=echo)
     except ValidateMixError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo((target / "report.md").read_text())
+    echo((target / "report.md").read_text())
 
 
 @click.command("harvest")
@@ -186,12 +189,16 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 def harvest_cmd(run: Path, problems: Path, out: Path, n_samples: int, temperature: float,
                 limit: int | None, seed: int, style: str, device: str) -> None:  # fmt: skip
     """Sample the model, find its first wrong step, emit retry samples of its own mistakes."""
+    from errsynth.train.checkpoint import CheckpointError  # torch
     from errsynth.train.harvest import harvest  # torch
 
-    stats = harvest(
-        run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,
-        seed=seed, style=style, device=device,
-    )  # fmt: skip
+    try:
+        stats = harvest(
+            run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,
+            seed=seed, style=style, device=device,
+        )  # fmt: skip
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(stats, indent=2))
 
 

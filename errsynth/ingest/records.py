@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 import pyarrow.parquet as pq
 
+from errsynth.ingest.parquet_rows import parquet_rows
+
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet", ".jsonl.gz", ".json.gz")
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
 RAW_KEEP_CHARS = 65536
@@ -237,11 +239,11 @@ def _read_parquet(path: Path) -> Iterator[RawRecord]:
     if pf.metadata.num_rows == 0:
         yield RawRecord(name, None, None, "", "empty_file", "the Parquet file has no rows")
         return
-    index = 0
-    for batch in pf.iter_batches(batch_size=8192):
-        for row in batch.to_pylist():
+    for index, row, damaged in parquet_rows(pf):  # a corrupt row group rejects its rows only
+        if damaged is None:
             yield RawRecord(name, index, row, None)
-            index += 1
+        else:
+            yield RawRecord(name, index, None, None, "unreadable_row_group", damaged)
 
 
 def raw_text(record: RawRecord) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import httpx
 from errsynth.llm.backoff import RetryPolicy, parse_retry_after
 from errsynth.llm.meter import Meter
 from errsynth.llm.request import ChatRequest, ChatResult, RequestFailed
+from errsynth.llm.secrets import Scrubber, check_key_env, read_key
 
 POOL_SIZE = 8  # connections per httpx pool (see _complete)
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -49,9 +49,11 @@ class HttpConfig:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {self.base_url!r}")
+        check_key_env(self.api_key_env)
 
     def api_key(self) -> str | None:
-        return os.environ.get(self.api_key_env) if self.api_key_env else None
+        """The key (APIKeyError when the named variable is unset; None: no authentication)."""
+        return read_key(self.api_key_env)
 
 
 class OpenAIBackend:
@@ -64,11 +66,10 @@ class OpenAIBackend:
         self.meter = meter or Meter()
         self._rng = random.Random(seed)
         self._key = config.api_key()
+        self._scrubber = Scrubber(self._key)
 
     def _scrub(self, text: str) -> str:
-        if self._key:
-            text = text.replace(self._key, "***")
-        return text[:500]
+        return self._scrubber.scrub(text)[:500]
 
     def complete(
         self, requests: Sequence[ChatRequest], on_result: OnResult | None = None
@@ -140,11 +141,12 @@ class OpenAIBackend:
             except httpx.TransportError as exc:
                 last = RequestFailed("transport", type(exc).__name__, retryable=True)
             else:
+                scrub = self._scrubber.scrub  # a server that echoes the header: not cached
                 result = ChatResult(
                     key=request.key,
-                    content=result["content"],
+                    content=scrub(result["content"], partial=False),
                     finish_reason=result["finish_reason"],
-                    refusal=result["refusal"],
+                    refusal=None if result["refusal"] is None else scrub(result["refusal"]),
                     prompt_tokens=result["prompt_tokens"],
                     completion_tokens=result["completion_tokens"],
                     attempts=attempt + 1,

@@ -17,6 +17,7 @@ from errsynth.llm.backoff import RetryPolicy
 from errsynth.llm.cache import ResponseCache
 from errsynth.llm.meter import Meter
 from errsynth.llm.request import ChatRequest, ChatResult
+from errsynth.llm.secrets import check_key_env
 
 
 class Backend(Protocol):
@@ -61,11 +62,7 @@ class ClientParams:
             raise ValueError("client.max_retries must be >= 0")
         if self.timeout_s <= 0:
             raise ValueError("client.timeout_s must be > 0")
-        if self.api_key_env is not None and not self.api_key_env.replace("_", "").isalnum():
-            raise ValueError(
-                "client.api_key_env is the *name* of an environment variable holding the key "
-                "(e.g. OPENAI_API_KEY), never the key itself"
-            )
+        check_key_env(self.api_key_env)
 
     def resolved_backend(self) -> str:
         if self.backend != "auto":

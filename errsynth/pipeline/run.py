@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import errsynth
+from errsynth.fingerprint import InputChangedError, verify_run_inputs
 from errsynth.pipeline.executors import Executor, LocalExecutor
 from errsynth.pipeline.ops import (
     ORDER,
@@ -42,6 +43,8 @@ from errsynth.pipeline.ops import (
     representative_ids,
 )
 from errsynth.recipe import Recipe, default_mix, resolved_entry
+from errsynth.run_paths import OverlapError, check_output_apart, declared_sources
+from errsynth.runlock import RunLock, RunLockedError
 
 STAGE_REJECT_SCHEMA = pa.schema(
     [
@@ -339,9 +342,33 @@ def run_recipe(
     """Run (or resume) a recipe into `out`; returns the manifest.
 
     `dry_run`: run the stages before the LLM operators (their outputs are kept for the
-    real run) and return what each LLM stage would send instead of sending it.
+    real run) and return what each LLM stage would send instead of sending it. Refused
+    before anything is written when `out` and a source overlap (errsynth.run_paths) or
+    while another run holds `out` (errsynth.runlock); a resume over changed inputs is
+    refused (errsynth.fingerprint).
     """
     out = Path(out)
+    try:
+        check_output_apart(out, declared_sources(recipe))
+        with RunLock(out):
+            return _run_recipe_locked(
+                recipe, out, executor=executor, force=force, progress=progress, log=log,
+                dry_run=dry_run,
+            )  # fmt: skip
+    except (OverlapError, RunLockedError, InputChangedError) as exc:
+        raise RunError(str(exc)) from exc
+
+
+def _run_recipe_locked(
+    recipe: Recipe,
+    out: Path,
+    *,
+    executor: Executor | None = None,
+    force: bool = False,
+    progress: Callable[[str, int | None], Callable[[int], None]] | None = None,
+    log: Callable[[str], None] = lambda msg: None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     digest = recipe_digest(recipe)
     marker = out / "run.json"
     if force and out.exists():
@@ -361,6 +388,7 @@ def run_recipe(
         if (out / "manifest.json").exists():
             log("finished already: nothing to do (use --force to run again)")
             return json.loads((out / "manifest.json").read_text())
+        verify_run_inputs(out)  # a resume: the inputs read so far must be unchanged
     out.mkdir(parents=True, exist_ok=True)
     probe = out / f".write-probe-{os.getpid()}"
     try:

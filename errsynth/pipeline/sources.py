@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from errsynth.fingerprint import record_inputs, verify_source
 from errsynth.ingest.base import ReaderOptions
 from errsynth.ingest.readers import ensure_registered
 from errsynth.ingest.records import (
@@ -100,7 +101,10 @@ def _source_inputs(ctx: RunContext, src: dict[str, Any], folder: Path) -> tuple[
     paths = src["path"] if isinstance(src["path"], list) else [src["path"]]
     fmt = "jsonl" if src.get("fields") else src.get("format", "auto")
     check_format(fmt, f"source {src['name']}: ")
-    return expand_inputs([ctx.recipe.resolve_path(p) for p in paths]), fmt
+    declared = [ctx.recipe.resolve_path(p) for p in paths]
+    files = expand_inputs(declared)
+    record_inputs(folder, declared, files)  # checked by every later start of the run
+    return files, fmt
 
 
 def _parse_jobs(
@@ -262,6 +266,7 @@ def ingest_sources(ctx: RunContext) -> list[Path]:
             ):
                 if advance:
                     advance(stats["rows_in"])
+            verify_source(folder, src["name"], quick=True)  # not changed while it was read
             _finish_source(ctx, src, folder, stats_paths, time.perf_counter() - started)
     chunks: list[Path] = []
     for src in ctx.recipe.data["sources"]:

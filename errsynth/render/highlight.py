@@ -19,6 +19,7 @@ from errsynth.render.cac import ANSWER_GAP
 from errsynth.render.config import INLINE_STYLES
 from errsynth.render.lema import CORRECT
 from errsynth.render.result import Rendered
+from errsynth.safe_text import neutralize
 
 WRONG = "bold red"
 ATTEMPT = "red"
@@ -27,13 +28,9 @@ FIX = "bold green"
 
 _SENTENCE_END = re.compile(r"\.(?= |$)")
 # rich drops some control characters (\r, \b, \f, ...), which would shift every span after
-# them; show each C0 control but newline and tab as its Unicode control picture instead.
-_PICTURES = {c: 0x2400 + c for c in range(32) if chr(c) not in "\n\t"} | {0x7F: 0x2421}
-
-
-def visible(text: str) -> str:
-    """`text` with control characters drawn as symbols, one character for one."""
-    return text.translate(_PICTURES)
+# them, and passes ESC and C1 controls to the terminal: errsynth.safe_text draws each as a
+# symbol, one character for one, so the spans stay valid.
+visible = neutralize
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:

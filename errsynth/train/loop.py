@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from errsynth.train.checkpoint import load_checkpoint
 from errsynth.train.config import TrainConfig
 from errsynth.train.data import BlockStream, encode_sample, load_samples
 from errsynth.train.mistake_log import MistakeLogger
@@ -71,7 +72,7 @@ def load_run(run: str | Path, device: str = "cpu") -> tuple[GPT, Any, dict[str, 
     cfg = TrainConfig.from_dict(meta["train"])
     tok = load_tokenizer(run / "tokenizer.json")
     model = GPT(cfg.model)
-    state = torch.load(run / "ckpt.pt", map_location=device, weights_only=False)
+    state = load_checkpoint(run / "ckpt.pt", device)
     model.load_state_dict(state["model"])
     model.to(device).eval()
     return model, tok, meta
@@ -129,7 +130,7 @@ def train(
     step = 0
     ckpt = out / "ckpt.pt"
     if ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
+        state = load_checkpoint(ckpt, device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optim"])
         step = state["step"]

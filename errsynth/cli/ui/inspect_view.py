@@ -14,6 +14,7 @@ from rich.text import Text
 
 from errsynth.cli.ui.mistake_log_view import render_summary
 from errsynth.render.highlight import highlight
+from errsynth.safe_text import markup_escape, neutralize, plain, safe_console
 from errsynth.types.mistake_log import is_mistake_log
 
 VERDICT_STYLE = {True: ("ok", "green"), False: ("WRONG", "bold red"), None: ("?", "yellow")}
@@ -53,7 +54,7 @@ def read_rows(path: str | Path, n: int, offset: int = 0) -> list[dict[str, Any]]
 
 
 def _step_text(step: str, equations: list[dict[str, Any]]) -> Text:
-    text = Text(step)
+    text = Text(neutralize(step))  # one character for one: the spans stay valid
     for eq in equations:
         _, style = VERDICT_STYLE[eq["ok"]]
         text.stylize(f"underline {style}", eq["start"], eq["end"])
@@ -78,18 +79,19 @@ def render_solution(row: dict[str, Any]) -> Panel:
         for eq in eqs:
             label, style = VERDICT_STYLE[eq["ok"]]
             mod = f" (mod {eq['modulus']})" if eq.get("modulus") else ""
-            eq_text.append(f"{eq['expr']} = {eq['claimed']}{mod} ", style="cyan")
+            eq_text.append(neutralize(f"{eq['expr']} = {eq['claimed']}{mod} "), style="cyan")
             eq_text.append(f"[{label}", style=style)
             if eq["ok"] is not True or eq["reason"] not in ("exact",):
-                eq_text.append(f": {eq['reason']}", style=style)
+                eq_text.append(neutralize(f": {eq['reason']}"), style=style)
             if eq["ok"] is False and eq.get("value") is not None:
-                eq_text.append(f", is {eq['value']}", style=style)
+                eq_text.append(neutralize(f", is {eq['value']}"), style=style)
             eq_text.append("]\n", style=style)
         flow = Text()
         if i < len(uses) and uses[i]:
-            flow.append("uses " + ", ".join(f"{u['ref']}←{u['step']}" for u in uses[i]) + "\n")
+            flow.append(neutralize("uses " + ", ".join(f"{u['ref']}←{u['step']}" for u in uses[i])))
+            flow.append("\n")
         if i < len(produces) and produces[i]:
-            flow.append("makes " + ", ".join(produces[i]), style="magenta")
+            flow.append(neutralize("makes " + ", ".join(produces[i])), style="magenta")
         table.add_row(str(i), _step_text(step, eqs), eq_text, flow)
     meta = json.loads(row["meta"]) if isinstance(row.get("meta"), str) else (row.get("meta") or {})
     shown_meta = {
@@ -97,15 +99,16 @@ def render_solution(row: dict[str, Any]) -> Panel:
     }
     header = Text()
     header.append("Q: ", style="bold")
-    header.append(row["question"])
+    header.append(neutralize(str(row["question"])))
     footer = Text()
     footer.append("answer: ", style="bold")
-    footer.append(str(row["answer"]), style="bold green")
+    footer.append(neutralize(str(row["answer"])), style="bold green")
     if shown_meta:
         footer.append(
-            "   " + "  ".join(f"{k}={v}" for k, v in list(shown_meta.items())[:6]), style="dim"
+            neutralize("   " + "  ".join(f"{k}={v}" for k, v in list(shown_meta.items())[:6])),
+            style="dim",
         )
-    title = f"{row.get('source', '')} · {row.get('id', '')}"
+    title = plain(f"{row.get('source', '')} · {row.get('id', '')}")
     return Panel(Group(header, Text(""), table, Text(""), footer), title=title, title_align="left")
 
 
@@ -119,10 +122,12 @@ def render_sample(row: dict[str, Any]) -> Panel:
             if e.get("premature") is None
             else (" premature" if e["premature"] else " not premature")
         )
-        notes.append(f"step {e['step']} · {e['kind']}{flag}: ", style="bold")
-        notes.append(f"{e['finding']}\n", style="dim")
-    title = f"{row.get('kind', '')} · {row.get('style', '')} · {row.get('source', '')} · {row.get('id', '')}"
-    subtitle = f"{row.get('n_errors', 0)} error(s) · answer {row.get('answer', '')}"
+        notes.append(neutralize(f"step {e['step']} · {e['kind']}{flag}: "), style="bold")
+        notes.append(neutralize(f"{e['finding']}") + "\n", style="dim")
+    title = plain(
+        f"{row.get('kind', '')} · {row.get('style', '')} · {row.get('source', '')} · {row.get('id', '')}"
+    )
+    subtitle = plain(f"{row.get('n_errors', 0)} error(s) · answer {row.get('answer', '')}")
     return Panel(Group(body, Text(""), notes), title=title, title_align="left", subtitle=subtitle)
 
 
@@ -130,7 +135,7 @@ def inspect_path(
     path: str | Path, n: int = 3, offset: int = 0, console: Console | None = None
 ) -> int:
     """Print `n` rows; returns how many were shown."""
-    console = console or Console()
+    console = console or safe_console()
     if Path(path).is_dir() and is_mistake_log(path):  # a training run's Mistake Log
         console.print(render_summary(path))
         return 1
@@ -141,7 +146,9 @@ def inspect_path(
         elif "text" in row and "errors" in row:
             console.print(render_sample(row))
         else:
-            console.print(Panel(json.dumps(row, indent=2, default=str, ensure_ascii=False)[:4000]))
+            console.print(
+                Panel(plain(json.dumps(row, indent=2, default=str, ensure_ascii=False)[:4000]))
+            )
     if not rows:
-        console.print(f"[yellow]{path}: no rows at offset {offset}[/yellow]")
+        console.print(f"[yellow]{markup_escape(path)}: no rows at offset {offset}[/yellow]")
     return len(rows)

@@ -6,7 +6,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +15,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.text import Text
+
+from errsynth.safe_text import markup_escape, safe_console
 
 
 class _RateColumn(TextColumn):
@@ -42,9 +43,9 @@ def counter_progress(
     )
     columns += [_RateColumn(unit), TimeElapsedColumn()]
     with Progress(
-        *columns, console=Console(stderr=True), disable=disable, transient=False
+        *columns, console=safe_console(stderr=True), disable=disable, transient=False
     ) as progress:
-        task = progress.add_task(description, total=total)
+        task = progress.add_task(markup_escape(description), total=total)
         yield lambda n: progress.advance(task, n)
 
 
@@ -61,10 +62,10 @@ def stage_progress(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=Console(stderr=True), disable=disable) as progress:
+    with Progress(*columns, console=safe_console(stderr=True), disable=disable) as progress:
 
         def new_bar(description: str, total: int | None) -> Callable[[int], None]:
-            task = progress.add_task(description, total=total)
+            task = progress.add_task(markup_escape(description), total=total)
             return lambda n: progress.advance(task, n)
 
         yield new_bar
