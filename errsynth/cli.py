@@ -305,6 +305,7 @@ def augment(
     is_flag=True,
     help="Print how many LLM requests and tokens the recipe would send; send none.",
 )
+@click.option("--no-report", is_flag=True, help="Do not write DIR/report.html at the end.")
 def run_cmd(
     recipe_path: Path,
     out_dir: Path | None,
@@ -314,11 +315,13 @@ def run_cmd(
     force: bool,
     quiet: bool,
     dry_run: bool = False,
+    no_report: bool = False,
 ) -> None:
     """Run a YAML recipe: sources → process → mix → Parquet shards + manifest.
 
     A killed run started again with the same command resumes where it stopped; a
-    finished run is not redone unless --force.
+    finished run is not redone unless --force. At the end DIR/report.html is written
+    (see `errsynth report`) unless --no-report.
     """
     if dry_run:
         from errsynth.llm.cli import run_dry
@@ -364,6 +367,10 @@ def run_cmd(
         from errsynth.summary import run_summary
 
         console.print(run_summary(manifest, out))
+    if not no_report:
+        from errsynth.report import write_report
+
+        console.print(f"report → {write_report(out).path}")
 
 
 @main.group("recipe")
@@ -426,10 +433,12 @@ def schema_cmd(table: str) -> None:
 def _register_subgroups() -> None:
     from errsynth.igsm.cli import igsm
     from errsynth.llm.cli import llm
+    from errsynth.report.cli import report_cmd
     from errsynth.train.cli import COMMANDS as TRAIN_COMMANDS
 
     main.add_command(igsm)
     main.add_command(llm)
+    main.add_command(report_cmd)
     for command in TRAIN_COMMANDS:  # torch is imported inside the commands
         main.add_command(command)
 

@@ -137,8 +137,10 @@ def table_files(path: Path) -> list[Path]:
     """The Parquet files of a sample table: a file, a folder of parts, or a run's shards/."""
     if path.is_file():
         return [path]
+    if (path / "samples.parquet").is_file():  # an `errsynth augment` output
+        return [path / "samples.parquet"]
     folder = path / "shards" if (path / "shards").is_dir() else path
-    files = sorted(folder.glob("*.parquet"))
+    files = sorted(f for f in folder.glob("*.parquet") if not f.name.startswith("rejects"))
     if not files:
         raise ScanError(f"{path}: no Parquet files (expected shards/*.parquet or *.parquet)")
     return files
