@@ -36,9 +36,14 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def browser_context(javascript: bool = True, width: int = 1280, height: int = 900) -> Iterator[BrowserContext]:
+def browser_context(
+    javascript: bool = True, width: int = 1280, height: int = 900
+) -> Iterator[BrowserContext]:
     """A fresh persistent context (a new empty user-data-dir) of the system chromium."""
-    with tempfile.TemporaryDirectory(prefix="errsynth-chromium-") as profile, sync_playwright() as p:
+    with (
+        tempfile.TemporaryDirectory(prefix="errsynth-chromium-") as profile,
+        sync_playwright() as p,
+    ):
         context = p.chromium.launch_persistent_context(
             profile,
             executable_path=chromium_path(),

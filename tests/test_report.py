@@ -49,7 +49,9 @@ def test_run_writes_the_report_and_every_keyed_number_is_the_manifests(run_dir: 
     keyed = KEYED.findall(page)
     keys = {k for k, _ in keyed}
     assert {"rows_in", "rows_out", "rows_rejected", "stages.01-augment.rows_out"} <= keys
-    assert any(k.startswith("sources.") for k in keys) and any(k.startswith("mix.streams.") for k in keys)
+    assert any(k.startswith("sources.") for k in keys) and any(
+        k.startswith("mix.streams.") for k in keys
+    )
     for key, shown in keyed:
         want = manifest_value(manifest, key)
         assert shown == f"{want:,}", key
@@ -114,7 +116,9 @@ def test_sample_is_stratified_bounded_and_deterministic(run_dir: Path) -> None:
 
 def _wrong_parts(article: str) -> dict[int, str]:
     parts: dict[int, str] = {}
-    for cls, err, text in re.findall(r'<span class="hl ([^"]+)" data-err="(\d+)"[^>]*>([^<]*)</span>', article):
+    for cls, err, text in re.findall(
+        r'<span class="hl ([^"]+)" data-err="(\d+)"[^>]*>([^<]*)</span>', article
+    ):
         if "wrong" in cls.split():
             parts[int(err)] = parts.get(int(err), "") + unescape(text)
     return parts
@@ -150,7 +154,9 @@ def test_chat_samples_are_shown_turn_by_turn(tmp_path: Path, run_dir: Path) -> N
         if rid in by_id:
             row = by_id[rid]
             assert article.count('<div class="turn ') == len(row["messages"])
-            assert _wrong_parts(article) == {j: e["wrong_text"] for j, e in enumerate(row["errors"])}
+            assert _wrong_parts(article) == {
+                j: e["wrong_text"] for j, e in enumerate(row["errors"])
+            }
             checked += 1
     assert checked
     assert 'id="augment"' in page  # the augment manifest's per-transform rates

@@ -34,7 +34,9 @@ def page(run_dir: Path) -> Iterator[Page]:
         page = context.new_page()
         page.problems = []  # type: ignore[attr-defined]
         page.requests = []  # type: ignore[attr-defined]
-        page.on("console", lambda m: m.type in ("error", "warning") and page.problems.append(m.text))  # type: ignore[attr-defined]
+        page.on(
+            "console", lambda m: m.type in ("error", "warning") and page.problems.append(m.text)
+        )  # type: ignore[attr-defined]
         page.on("pageerror", lambda e: page.problems.append(str(e)))  # type: ignore[attr-defined]
         page.on("requestfailed", lambda r: page.problems.append(f"failed {r.url}"))  # type: ignore[attr-defined]
         page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
@@ -74,7 +76,13 @@ def test_funnel_numbers_equal_the_manifest(page: Page, run_dir: Path) -> None:
         "mix_rows_rejected": manifest["mix_rows_rejected"],
     }
     for name, s in manifest["sources"].items():
-        for key in ("rows_in", "rows_rejected", "rows_out_clean", "ingest_rejected", "stage_rejected"):
+        for key in (
+            "rows_in",
+            "rows_rejected",
+            "rows_out_clean",
+            "ingest_rejected",
+            "stage_rejected",
+        ):
             expected[f"sources.{name}.{key}"] = s[key]
     for name, s in stages.items():
         for key in ("rows_in", "rows_out", "rows_rejected"):
@@ -87,7 +95,9 @@ def test_funnel_numbers_equal_the_manifest(page: Page, run_dir: Path) -> None:
 
 
 def test_filtering_by_kind_shows_only_that_kind(page: Page) -> None:
-    kinds = page.eval_on_selector_all("#f-kind option", "os => os.map(o => o.value).filter(Boolean)")
+    kinds = page.eval_on_selector_all(
+        "#f-kind option", "os => os.map(o => o.value).filter(Boolean)"
+    )
     assert {"clean", "igsm_retry", "reorder", "arith"} <= set(kinds)
     total = page.locator("article.sample").count()
     for kind in kinds:
@@ -98,10 +108,14 @@ def test_filtering_by_kind_shows_only_that_kind(page: Page) -> None:
         assert of == page.locator(f'article.sample[data-kind="{kind}"]').count() < total
     page.select_option("#f-kind", "")
     page.fill("#f-q", "no such text anywhere 123456")
-    assert _visible_kinds(page) == [] and "No sample matches" in page.locator("#status").inner_text()
+    assert (
+        _visible_kinds(page) == [] and "No sample matches" in page.locator("#status").inner_text()
+    )
 
 
-def test_highlighted_mistakes_are_the_rows_wrong_text(page: Page, rows_by_id: dict[str, dict]) -> None:
+def test_highlighted_mistakes_are_the_rows_wrong_text(
+    page: Page, rows_by_id: dict[str, dict]
+) -> None:
     page.select_option("#f-kind", "reorder")
     checked = 0
     for _ in range(3):  # three pages
@@ -122,7 +136,8 @@ def test_highlighted_mistakes_are_the_rows_wrong_text(page: Page, rows_by_id: di
     assert checked >= 10
     # the wrong part is drawn struck through, the marker boxed: not by colour alone
     style = page.eval_on_selector(
-        "article .hl.wrong", "e => [getComputedStyle(e).textDecorationLine, getComputedStyle(e.closest('article').querySelector('.hl.marker')).borderTopStyle]"
+        "article .hl.wrong",
+        "e => [getComputedStyle(e).textDecorationLine, getComputedStyle(e.closest('article').querySelector('.hl.marker')).borderTopStyle]",
     )
     assert style == ["line-through", "solid"]
 

@@ -140,7 +140,11 @@ def build_page(
         body.append(harvest_section(harvest))
     body += [mistakes_section(stats), lengths_section(stats), browser_section(stats)]
     facts = [("rows", f"{stats.rows:,}"), ("files", f"{len(stats.files):,}")]
-    return _page(f"errsynth report: {path.name}", str(path), facts, body), stats.rows, len(stats.sample)
+    return (
+        _page(f"errsynth report: {path.name}", str(path), facts, body),
+        stats.rows,
+        len(stats.sample),
+    )
 
 
 def default_output(path: Path) -> Path:

@@ -37,7 +37,6 @@ _RC = {
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": None,
     "hatch.linewidth": 0.6,
 }
 
@@ -59,12 +58,6 @@ def _svg(fig: object, title: str) -> str:
     return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
-def _figure(width: float = 6.4, height: float = 3.0) -> tuple[object, object]:
-    with plt.rc_context({k: v for k, v in _RC.items() if v is not None}):  # type: ignore[union-attr]
-        fig, ax = plt.subplots(figsize=(width, height))  # type: ignore[union-attr]
-    return fig, ax
-
-
 def grouped_bars(
     title: str,
     categories: Sequence[str],
@@ -72,11 +65,12 @@ def grouped_bars(
     ylabel: str,
     percent: bool = False,
     horizontal: bool = False,
+    colors: Sequence[str] | None = None,
 ) -> str | None:
     """Bars of several series side by side per category (colour and hatch per series)."""
     if not AVAILABLE or not categories or not series:
         return None
-    with plt.rc_context({k: v for k, v in _RC.items() if v is not None}):  # type: ignore[union-attr]
+    with plt.rc_context(_RC):  # type: ignore[union-attr]
         n = len(series)
         height = max(2.4, 0.28 * len(categories) * max(1, n) + 0.9) if horizontal else 3.0
         fig, ax = plt.subplots(figsize=(6.4, min(height, 9.0)))  # type: ignore[union-attr]
@@ -85,7 +79,7 @@ def grouped_bars(
             xs = [c + (i - (n - 1) / 2) * width for c in range(len(categories))]
             ys = [100 * v if percent else v for v in values]
             style = {
-                "color": OKABE_ITO[i % len(OKABE_ITO)],
+                "color": (colors or OKABE_ITO)[i % len(colors or OKABE_ITO)],
                 "hatch": HATCHES[i % len(HATCHES)],
                 "edgecolor": "#222222",
                 "linewidth": 0.5,
@@ -101,7 +95,12 @@ def grouped_bars(
             ax.invert_yaxis()
             ax.set_xlabel(ylabel)
         else:
-            ax.set_xticks(ticks, categories, rotation=30 if len(categories) > 6 else 0, ha="right" if len(categories) > 6 else "center")
+            ax.set_xticks(
+                ticks,
+                categories,
+                rotation=30 if len(categories) > 6 else 0,
+                ha="right" if len(categories) > 6 else "center",
+            )
             ax.set_ylabel(ylabel)
         if n > 1:
             ax.legend(frameon=False, fontsize=8)
@@ -126,7 +125,7 @@ def lines(
     if not AVAILABLE or not xs or not series:
         return None
     dashes = ("-", "--", ":", "-.")
-    with plt.rc_context({k: v for k, v in _RC.items() if v is not None}):  # type: ignore[union-attr]
+    with plt.rc_context(_RC):  # type: ignore[union-attr]
         fig, ax = plt.subplots(figsize=(6.4, 3.0))  # type: ignore[union-attr]
         for i, (name, values) in enumerate(series.items()):
             ax.plot(

@@ -69,7 +69,7 @@ def table(
 def figure(svg: str | None, caption: str) -> str:
     if svg is None:
         return ""
-    return f'<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>'
+    return f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
 def section(anchor: str, title: str, *parts: str, intro: str = "") -> str:
@@ -84,3 +84,10 @@ def section(anchor: str, title: str, *parts: str, intro: str = "") -> str:
 def subsection(title: str, *parts: str) -> str:
     body = "".join(p for p in parts if p)
     return f"<h3>{escape(title)}</h3>{body}" if body else ""
+
+
+def pair(left: str, right: str) -> str:
+    """Two blocks side by side on a wide screen (stacked on a narrow one)."""
+    if not (left and right):
+        return left or right
+    return f'<div class="pair"><div>{left}</div><div>{right}</div></div>'

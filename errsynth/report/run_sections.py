@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from errsynth.report import charts
-from errsynth.report.html import Cell, figure, fmt, pct, section, subsection, table
+from errsynth.report.html import Cell, figure, fmt, pair, pct, section, subsection, table
 from errsynth.report.rundir import RunFiles, requested_rates
 
 
@@ -22,11 +22,17 @@ def funnel_section(run: RunFiles, page_dir: Path) -> str:
     totals = table(
         ["what", "rows"],
         [
-            [f"rows in (all sources)", Cell(m.get("rows_in"), "rows_in")],
+            ["rows in (all sources)", Cell(m.get("rows_in"), "rows_in")],
             ["rows out (shards)", Cell(m.get("rows_out"), "rows_out")],
-            ["rows rejected (sources, before augment)", Cell(m.get("rows_rejected"), "rows_rejected")],
+            [
+                "rows rejected (sources, before augment)",
+                Cell(m.get("rows_rejected"), "rows_rejected"),
+            ],
             ["samples into the mixture", Cell(m.get("mix_rows_in"), "mix_rows_in")],
-            ["samples not selected by the mixture", Cell(m.get("mix_rows_rejected"), "mix_rows_rejected")],
+            [
+                "samples not selected by the mixture",
+                Cell(m.get("mix_rows_rejected"), "mix_rows_rejected"),
+            ],
         ],
         caption="Run totals (manifest.json)",
     )
@@ -60,8 +66,12 @@ def funnel_section(run: RunFiles, page_dir: Path) -> str:
                 Cell(st.get("elapsed_s")),
             ]
         )
-        for reason, n in sorted((st.get("rejected_by_reason") or {}).items(), key=lambda kv: -kv[1]):
-            reason_rows.append([name, reason, Cell(n, f"stages.{name}.rejected_by_reason.{reason}")])
+        for reason, n in sorted(
+            (st.get("rejected_by_reason") or {}).items(), key=lambda kv: -kv[1]
+        ):
+            reason_rows.append(
+                [name, reason, Cell(n, f"stages.{name}.rejected_by_reason.{reason}")]
+            )
     for name, s in (m.get("sources") or {}).items():
         for reason, n in (s.get("ingest_rejected_by_reason") or {}).items():
             reason_rows.append([f"ingest {name}", reason, Cell(n)])
@@ -77,7 +87,12 @@ def funnel_section(run: RunFiles, page_dir: Path) -> str:
     for flow in run.flows:
         for src in sorted(set(flow.rows_in) | set(flow.rows_out) | set(flow.rejected)):
             flow_rows.append(
-                [f"{flow.stage} · {src}", Cell(flow.rows_in[src]), Cell(flow.rows_out[src]), Cell(flow.rejected[src])]
+                [
+                    f"{flow.stage} · {src}",
+                    Cell(flow.rows_in[src]),
+                    Cell(flow.rows_out[src]),
+                    Cell(flow.rejected[src]),
+                ]
             )
     mix_sources = m.get("per_source") or {}
     for src, s in mix_sources.items():
@@ -112,15 +127,20 @@ def funnel_section(run: RunFiles, page_dir: Path) -> str:
         "rejected": [st.get("rows_rejected") or 0 for st in run.stages] + ([m.get("mix_rows_rejected") or 0] if "mix_rows_in" in m else []),
     }  # fmt: skip
     chart = figure(
-        charts.grouped_bars("Rows through the stages", names, series, "rows", horizontal=True),
+        charts.grouped_bars(
+            "Rows through the stages",
+            names,
+            series,
+            "rows",
+            horizontal=True,
+            colors=(charts.OKABE_ITO[0], charts.OKABE_ITO[2], charts.OKABE_ITO[3]),
+        ),
         "Rows in, out and rejected per stage and in the mixture (numbers in the tables).",
     )
     return section(
         "funnel",
         "Funnel",
-        totals,
-        chart,
-        subsection("Sources", sources),
+        pair(totals + sources, chart),
         subsection("Stages", stages),
         subsection("Rejections by reason", reasons),
         subsection("Stages by source", flows),
@@ -147,7 +167,9 @@ def rates_table(run: RunFiles) -> str:
                     Cell(None if realised is None else round(realised, 4)),
                     Cell(None if not eligible else round(errors / eligible, 4)),
                     Cell(t.get("tried")),
-                    Cell(t.get("emitted"), f"stages.{st.get('stage')}.per_transform.{name}.emitted"),
+                    Cell(
+                        t.get("emitted"), f"stages.{st.get('stage')}.per_transform.{name}.emitted"
+                    ),
                     Cell(t.get("rejected")),
                     Cell(errors),
                     pct((t.get("premature") or 0) / errors if errors else None),
@@ -156,8 +178,17 @@ def rates_table(run: RunFiles) -> str:
     if not rows:
         return ""
     return table(
-        ["stage · transform", "requested rate", "realised rate", "attempts per eligible step",
-         "tried", "emitted", "rejected", "attempts", "premature"],  # fmt: skip
+        [
+            "stage · transform",
+            "requested rate",
+            "realised rate",
+            "attempts per eligible step",
+            "tried",
+            "emitted",
+            "rejected",
+            "attempts",
+            "premature",
+        ],
         rows,
         caption="Requested vs realised rates (realised: steps with an attempt / eligible steps)",
     )
@@ -185,8 +216,17 @@ def mixture_section(run: RunFiles) -> str:
             ]
         )
     shares = table(
-        ["stream", f"requested ({weight_by})", "realised (rows)", "realised (tokens)",
-         "rows", "tokens", "rows available", "tokens available", "full epochs"],  # fmt: skip
+        [
+            "stream",
+            f"requested ({weight_by})",
+            "realised (rows)",
+            "realised (tokens)",
+            "rows",
+            "tokens",
+            "rows available",
+            "tokens available",
+            "full epochs",
+        ],
         rows,
         caption=f"Requested vs realised shares; target {fmt(mix.get('target'))}, achieved "
         f"{fmt(mix.get('achieved'))} ({weight_by})",
@@ -218,8 +258,7 @@ def mixture_section(run: RunFiles) -> str:
         "mixture",
         "Mixture",
         shares,
-        chart,
-        per_kind,
+        pair(per_kind, chart),
         intro=f"Tokenizer: {escape(str(run.manifest.get('tokenizer', '–')))}.",
     )
 
@@ -246,7 +285,11 @@ def shards_section(run: RunFiles, page_dir: Path) -> str:
     return section(
         "shards",
         "Shards",
-        table(["shard", "rows", "bytes", "uncompressed bytes", "sha256"], rows, caption="Parquet shards"),
+        table(
+            ["shard", "rows", "bytes", "uncompressed bytes", "sha256"],
+            rows,
+            caption="Parquet shards",
+        ),
         intro=f"{len(shards):,} shard(s), compression "
         f"{escape(str((run.manifest.get('output') or {}).get('compression', '–')))}.",
     )

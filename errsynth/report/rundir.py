@@ -91,7 +91,9 @@ def read_rejects(root: Path) -> list[RejectsFile]:
 
 
 def _stage_dirs(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "stages").glob("*") if p.is_dir() and _STAGE_NAME.match(p.name))
+    return sorted(
+        p for p in (root / "stages").glob("*") if p.is_dir() and _STAGE_NAME.match(p.name)
+    )
 
 
 def _input_by_source(root: Path, manifest: dict[str, Any]) -> Counter[str]:

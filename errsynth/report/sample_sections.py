@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from errsynth.report import charts
-from errsynth.report.html import Cell, figure, fmt, pct, section, subsection, table
+from errsynth.report.html import Cell, figure, fmt, pair, pct, section, subsection, table
 from errsynth.report.samples import ROLE_TITLES, sample_html
 from errsynth.report.scan import FIRST_STEP_CAP, REL_BINS, TableStats, bin_center
 
@@ -56,9 +56,7 @@ def mistakes_section(stats: TableStats, rates_html: str = "") -> str:
     ) if kinds else ""  # fmt: skip
     steps = list(range(FIRST_STEP_CAP + 1))
     used_steps = [s for s in steps if any(stats.first_step[(k, s)] for k in kinds)]
-    step_rows = [
-        [kind, *[Cell(stats.first_step[(kind, s)]) for s in used_steps]] for kind in kinds
-    ]
+    step_rows = [[kind, *[Cell(stats.first_step[(kind, s)]) for s in used_steps]] for kind in kinds]
     step_table = table(
         ["kind", *[f"step {s}" + ("+" if s == FIRST_STEP_CAP else "") for s in used_steps]],
         step_rows,
@@ -112,7 +110,12 @@ def mistakes_section(stats: TableStats, rates_html: str = "") -> str:
         counts,
         per_sample,
         dist,
-        subsection("Position of the first mistake", step_table, step_chart, rel_table, rel_chart),
+        subsection(
+            "Position of the first mistake",
+            pair(step_table, step_chart),
+            rel_table,
+            rel_chart,
+        ),
     )
 
 
@@ -137,8 +140,19 @@ def lengths_section(stats: TableStats) -> str:
             ]
         )
     lengths = table(
-        ["kind", "samples", "tokens mean", "p10", "median", "p90", "max",
-         "characters mean", "median", "max", "tokens total"],  # fmt: skip
+        [
+            "kind",
+            "samples",
+            "tokens mean",
+            "p10",
+            "median",
+            "p90",
+            "max",
+            "characters mean",
+            "median",
+            "max",
+            "tokens total",
+        ],
         rows,
         caption=f"Length per sample by kind (tokens: {stats.token_measure}; quantiles read from "
         "1/8-octave bins, within ±5%)",
@@ -196,9 +210,7 @@ def browser_section(stats: TableStats) -> str:
         + " ".join(f'<span class="hl {role}">{escape(title)}</span>' for role, title in ROLE_TITLES.items())
         + "</p>"
     )  # fmt: skip
-    articles = "".join(
-        sample_html(row, stats.chat_column, i) for i, row in enumerate(stats.sample)
-    )
+    articles = "".join(sample_html(row, stats.chat_column, i) for i, row in enumerate(stats.sample))
     strata = table(
         ["kind", "source", "style", "rows in the table", "shown here"],
         [

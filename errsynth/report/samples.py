@@ -10,6 +10,7 @@ found in the row's `text` so that the spans still apply.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -43,9 +44,11 @@ def marked_html(text: str, spans: Sequence[tuple[int, int, str, int]], lo: int, 
                 cuts.add(p)
     points = sorted(cuts)
     out = []
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         piece = escape(visible(text[a:b]))
-        active = [(role, i) for start, end, role, i in spans if start <= a and b <= end and start < end]
+        active = [
+            (role, i) for start, end, role, i in spans if start <= a and b <= end and start < end
+        ]
         if not active:
             out.append(piece)
             continue
@@ -110,7 +113,10 @@ def sample_html(row: Mapping[str, Any], chat_column: str | None, index: int) -> 
         )
         body = f'<div class="chat">{body}</div>'
     else:
-        body = f'<pre class="text">{marked_html(text, spans, 0, shown_end)}</pre>'
+        prompt_end = min(shown_end, max(0, len(text) - len(row.get("completion") or text)))
+        prompt = marked_html(text, spans, 0, prompt_end)
+        prompt = f'<span class="prompt">{prompt}</span>' if prompt else ""
+        body = f'<pre class="text">{prompt}{marked_html(text, spans, prompt_end, shown_end)}</pre>'
         if truncated:
             body += f'<p class="muted">… {len(text) - shown_end:,} more characters not shown</p>'
     kind, source, style = (escape(str(row.get(k, ""))) for k in ("kind", "source", "style"))

@@ -88,8 +88,10 @@ class LengthStats:
 
 def length_bin(values: pl.Expr) -> pl.Expr:
     """The 1/8-octave bin of a positive length (0 and 1 share bin 0)."""
-    return (values.clip(lower_bound=1).cast(pl.Float64).log(2) * BINS_PER_OCTAVE).floor().cast(
-        pl.Int32
+    return (
+        (values.clip(lower_bound=1).cast(pl.Float64).log(2) * BINS_PER_OCTAVE)
+        .floor()
+        .cast(pl.Int32)
     )
 
 
@@ -289,7 +291,10 @@ def _add_mistakes(stats: TableStats, df: pl.DataFrame) -> None:
 def _offer_samples(sampler: _Sampler, df: pl.DataFrame, columns: list[str]) -> None:
     keyed = df.with_columns(pl.col("id").hash(HASH_SEED).alias("_h"))
     # Prefilter in bulk: only rows under their stratum's current threshold can enter.
-    limits = {s: sampler.threshold(s) for s in keyed.select("kind", "source", "style").unique().iter_rows()}
+    limits = {
+        s: sampler.threshold(s)
+        for s in keyed.select("kind", "source", "style").unique().iter_rows()
+    }
     full = {s for s, t in limits.items() if t is not None}
     if full:
         bounds = pl.DataFrame(
@@ -304,7 +309,9 @@ def _offer_samples(sampler: _Sampler, df: pl.DataFrame, columns: list[str]) -> N
         keyed = keyed.join(bounds, on=["kind", "source", "style"], how="left").filter(
             pl.col("_t").is_null() | (pl.col("_h") < pl.col("_t"))
         )
-    keep = [c for c in (*columns, "id", "source", "kind", "style", "n_errors") if c in keyed.columns]
+    keep = [
+        c for c in (*columns, "id", "source", "kind", "style", "n_errors") if c in keyed.columns
+    ]
     keep = list(dict.fromkeys(keep))
     for row in keyed.select(*keep, "_h").iter_rows(named=True):
         key = row.pop("_h")
@@ -323,7 +330,9 @@ def scan_table(
     for batch, columns in _batches(files):
         df = _with_defaults(pl.from_arrow(batch))  # type: ignore[arg-type]
         if stats.chat_column is None:
-            stats.chat_column = next((c for c in ("messages", "conversations") if c in columns), None)
+            stats.chat_column = next(
+                (c for c in ("messages", "conversations") if c in columns), None
+            )
         if "n_tokens" in df.columns:
             tok = pl.col("n_tokens").fill_null(0).cast(pl.Int64)
         else:

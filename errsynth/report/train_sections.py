@@ -49,8 +49,16 @@ def validate_mix_section(root: Path, page_dir: Path, arm_reports: dict[str, Path
             ]
         )
     overall = table(
-        ["arm", "accuracy %", "majority baseline %", "gain vs clean (same seed)",
-         "solution fully right %", "retraction rate %", "correct after retraction %", "final loss"],  # fmt: skip
+        [
+            "arm",
+            "accuracy %",
+            "majority baseline %",
+            "gain vs clean (same seed)",
+            "solution fully right %",
+            "retraction rate %",
+            "correct after retraction %",
+            "final loss",
+        ],
         rows,
         caption=f"{len(rep.get('seeds') or [])} seed(s), {fmt(rep.get('tokens_per_arm'))} training "
         f"tokens per run, {fmt(base.get('n'))} test problems; mean ± std [min, max] over seeds",
@@ -128,7 +136,9 @@ def harvest_section(stats_path: Path) -> str:
     plain = [(k, v) for k, v in stats.items() if isinstance(v, int) and ":" not in k]
     first = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("first_wrong:")}
     skipped = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("skipped:")}
-    counts = table(["what", "count"], [[k, Cell(v, f"harvest.{k}")] for k, v in plain], caption="Generations")
+    counts = table(
+        ["what", "count"], [[k, Cell(v, f"harvest.{k}")] for k, v in plain], caption="Generations"
+    )
     kinds = table(
         ["first wrong step", "generations"],
         [[k, Cell(v)] for k, v in sorted(first.items(), key=lambda kv: -kv[1])],
