@@ -170,16 +170,42 @@ def test_a_folder_without_samples_is_a_clear_error(tmp_path: Path) -> None:
         write_report(tmp_path / "t.parquet")
 
 
-def test_harvest_profile_section(tmp_path: Path, run_dir: Path) -> None:
-    table = pq.read_table(next((run_dir / "shards").glob("*.parquet")))
-    out = tmp_path / "retry.parquet"
-    pq.write_table(table, out)
-    stats = {"correct": 3, "emitted": 5, "first_wrong:not_computable": 4, "generations": 12,
-             "problems": 6, "skipped:wrong_value": 2, "unparsable": 1}  # fmt: skip
-    out.with_suffix(".stats.json").write_text(json.dumps(stats))
+def test_harvest_profile_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A harvest run (its model replaced by fixed generations, as in test_train_mistakes)
+    writes NAME.stats.json beside its samples; the report shows those counts."""
+    pytest.importorskip("torch")
+    from errsynth.igsm import generate, parse_solution
+    from errsynth.train import evaluate as ev
+    from errsynth.train import loop
+    from errsynth.train.harvest import harvest
+    from errsynth.train.tokenizer import WordTokenizer
+
+    rows = [
+        r
+        for r in generate(200, 4, 5, names="short", distractors=1)
+        if len(parse_solution(r["solution"])) >= 2
+    ][:6]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "p.parquet")
+    gens = []
+    for i, r in enumerate(rows):  # the "model" writes the second step first, or the gold
+        steps = [s.text for s in parse_solution(r["solution"])]
+        gens.append(" ".join(steps[1:] if i % 2 == 0 else steps))
+    tok = WordTokenizer.build([r["problem"] + " " + g for r, g in zip(rows, gens, strict=True)])
+    monkeypatch.setattr(loop, "load_run", lambda run, device: (None, tok, {}))
+    monkeypatch.setattr(
+        ev, "greedy_decode", lambda m, prompts, *a, **k: [tok.encode(" " + g) for g in gens]
+    )
+    out = tmp_path / "h.parquet"
+    stats = harvest("run", tmp_path / "p.parquet", out)
+    assert json.loads(out.with_suffix(".stats.json").read_text())["emitted"] == stats["emitted"]
     page = write_report(out).path.read_text()
-    assert 'id="harvest"' in page and "not_computable" in page
-    assert dict(KEYED.findall(page))["harvest.generations"] == "12"
+    assert 'id="harvest"' in page and 'id="samples"' in page
+    shown = dict(KEYED.findall(page))
+    for key in ("problems", "generations", "correct", "emitted"):
+        assert shown[f"harvest.{key}"] == f"{stats[key]:,}"
+    first = [k.split(":", 1)[1] for k in stats if k.startswith("first_wrong:")]
+    assert first and all(k in page for k in first)
+    assert page.count('data-kind="harvest"') == stats["emitted"]
 
 
 @pytest.mark.slow
