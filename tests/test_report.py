@@ -162,6 +162,18 @@ def test_chat_samples_are_shown_turn_by_turn(tmp_path: Path, run_dir: Path) -> N
     assert 'id="augment"' in page  # the augment manifest's per-transform rates
 
 
+def test_without_matplotlib_the_page_keeps_every_table(
+    tmp_path: Path, run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from errsynth.report import charts
+
+    monkeypatch.setattr(charts, "AVAILABLE", False)
+    page = write_report(run_dir, tmp_path / "plain.html").path.read_text()
+    full = (run_dir / "report.html").read_text()
+    assert "<svg" not in page and "Charts need matplotlib" in page
+    assert KEYED.findall(page) == KEYED.findall(full)
+
+
 def test_a_folder_without_samples_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="no Parquet files"):
         write_report(tmp_path)

@@ -58,6 +58,13 @@ def test_loads_from_file_without_errors_or_network(page: Page, run_dir: Path) ->
     assert page.locator("svg[role=img]").count() >= 5
     assert page.locator("#controls").is_visible()
     assert page.locator("#status").inner_text().startswith("Showing 1–10 of ")
+    ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)), "element ids must be unique"
+    labelled = page.eval_on_selector_all(
+        "select, input",
+        "els => els.filter(e => !document.querySelector(`label[for=${e.id}]`)).length",
+    )
+    assert labelled == 0  # every control has a label
 
 
 def test_funnel_numbers_equal_the_manifest(page: Page, run_dir: Path) -> None:

@@ -14,6 +14,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
+from errsynth.report import charts
 from errsynth.report.html import section
 from errsynth.report.run_sections import (
     funnel_section,
@@ -36,6 +37,12 @@ DEFAULT_SAMPLE_ROWS = 400
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
+NO_CHARTS = (
+    '<p class="intro" role="note">Charts need matplotlib (<code>pip install matplotlib</code>); '
+    "every number is in the tables.</p>"
 )
 
 
@@ -83,7 +90,7 @@ def _page(title: str, subtitle: str, facts: list[tuple[str, str]], sections: lis
         f'<header class="top"><h1>{escape(title)}</h1><div class="path">{escape(subtitle)}</div>'
         f'<dl class="facts">{fact_html}</dl></header>'
         f'<nav class="toc" aria-label="Sections">{toc}</nav>'
-        f'<main id="main">{"".join(sections)}</main>'
+        f'<main id="main">{NO_CHARTS if not charts.AVAILABLE else ""}{"".join(sections)}</main>'
         f"<script>{_asset('report.js')}</script></body></html>\n"
     )
 

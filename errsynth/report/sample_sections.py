@@ -224,7 +224,7 @@ def browser_section(stats: TableStats) -> str:
         "Samples",
         legend,
         controls,
-        f'<div id="samples" data-page-size="{PAGE_SIZE}">{articles}</div>',
+        f'<div id="sample-list" data-page-size="{PAGE_SIZE}">{articles}</div>',
         f"<details><summary>How the samples were chosen</summary>{strata}</details>",
         intro=f"A stratified sample of {len(stats.sample):,} of {fmt(stats.rows)} rows: per "
         "kind × source × style, the rows with the smallest seeded hash of their id. "

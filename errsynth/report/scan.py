@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-BATCH_ROWS = 65_536
+BATCH_ROWS = 16_384
 BINS_PER_OCTAVE = 8
 FIRST_STEP_CAP = 15  # first-mistake step indices at or above this are counted together
 REL_BINS = 10  # deciles of the first mistake's relative position in the completion
@@ -190,7 +190,11 @@ def _batches(files: Sequence[Path]) -> Iterator[tuple[pa.RecordBatch, list[str]]
             "(run shards, augment samples.parquet, harvest output)"
         )
     columns = [c for c in DISPLAY_COLUMNS if c in names]
-    for batch in dataset.to_batches(columns=columns, batch_size=BATCH_ROWS):
+    # No read-ahead: one batch in memory at a time keeps the peak flat in the table's size.
+    batches = dataset.to_batches(
+        columns=columns, batch_size=BATCH_ROWS, batch_readahead=0, fragment_readahead=0
+    )
+    for batch in batches:
         yield batch, columns
 
 

@@ -1,7 +1,7 @@
 // errsynth report: filter, search and page the server-rendered samples. No network, no libraries.
 (function () {
   "use strict";
-  var box = document.getElementById("samples");
+  var box = document.getElementById("sample-list");
   var form = document.getElementById("controls");
   if (!box || !form) return;
   var items = Array.prototype.slice.call(box.querySelectorAll("article.sample"));
