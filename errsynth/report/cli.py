@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from errsynth.report.build import DEFAULT_SAMPLE_ROWS, ReportError, write_report
+from errsynth.report.rundir import is_run_dir
+from errsynth.report.scan import ScanError, table_rows
 
 
 @click.command("report")
@@ -35,9 +39,19 @@ def report_cmd(path: Path, out: Path | None, sample_rows: int) -> None:
     one streaming pass over every row; the sample browser gets a bounded sample.
     """
     try:
-        result = write_report(path, out, sample_rows=sample_rows)
-    except ReportError as exc:
-        raise click.ClickException(str(exc)) from exc
+        total = table_rows(path / "shards" if is_run_dir(path) else path)
+    except (ScanError, OSError):
+        total = None  # a validate-mix directory, or an error write_report will explain
+    columns = (TextColumn("report"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True, disable=not total) as progress:
+        task = progress.add_task("rows", total=total)
+        try:
+            result = write_report(
+                path, out, sample_rows=sample_rows, on_batch=lambda n: progress.advance(task, n)
+            )
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(
         f"report → {result.path}  ({result.bytes / 1e6:.2f} MB, {result.rows:,} rows, "
         f"{result.sampled:,} shown, {result.seconds:.1f} s)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 BATCH_ROWS = 16_384
 BINS_PER_OCTAVE = 8
@@ -322,8 +323,16 @@ def _offer_samples(sampler: _Sampler, df: pl.DataFrame, columns: list[str]) -> N
         sampler.offer((row["kind"], row["source"], row["style"]), key, row)
 
 
+def table_rows(path: Path) -> int:
+    """Rows of the table, from the Parquet footers (for a progress bar)."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in table_files(path))
+
+
 def scan_table(
-    path: Path, sample_rows: int = 400, max_strata: int = 60, on_batch: Any = None
+    path: Path,
+    sample_rows: int = 400,
+    max_strata: int = 60,
+    on_batch: Callable[[int], None] | None = None,
 ) -> TableStats:
     """Read the table once: statistics of every row, and a stratified sample of about
     `sample_rows` rows (at least 2 per stratum, for at most `max_strata` strata)."""
@@ -353,6 +362,8 @@ def scan_table(
             comp.cast(pl.Int64).alias("comp"),
         )
         stats.rows += df.height
+        if on_batch is not None:
+            on_batch(df.height)
         for kind, source, style, n in df.group_by("kind", "source", "style").len().iter_rows():
             stats.strata[(kind, source, style)] += n
         _add_lengths(stats, df)
@@ -369,8 +380,6 @@ def scan_table(
             pending.clear()
         else:
             _offer_samples(sampler, df, columns)
-        if on_batch is not None:
-            on_batch(df.height)
     if sampler is None:
         sampler = _Sampler(_quota(stats, sample_rows, max_strata))
         for p in pending:
