@@ -20,7 +20,6 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 BATCH_ROWS = 16_384
@@ -180,23 +179,22 @@ class _Sampler:
 
 
 def _batches(files: Sequence[Path]) -> Iterator[tuple[pa.RecordBatch, list[str]]]:
-    try:
-        dataset = ds.dataset([str(f) for f in files], format="parquet")
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise ScanError(f"cannot read the sample table: {exc}") from exc
-    names = dataset.schema.names
-    if "text" not in names:
-        raise ScanError(
-            f"{files[0]}: no `text` column; the report reads sample tables "
-            "(run shards, augment samples.parquet, harvest output)"
-        )
-    columns = [c for c in DISPLAY_COLUMNS if c in names]
-    # No read-ahead: one batch in memory at a time keeps the peak flat in the table's size.
-    batches = dataset.to_batches(
-        columns=columns, batch_size=BATCH_ROWS, batch_readahead=0, fragment_readahead=0
-    )
-    for batch in batches:
-        yield batch, columns
+    """Record batches of every file, one row group at a time (memory stays that of one
+    row group, whatever the number of files or rows)."""
+    for path in files:
+        try:
+            parquet = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ScanError(f"{path}: cannot read it as Parquet: {exc}") from exc
+        names = parquet.schema_arrow.names
+        if "text" not in names:
+            raise ScanError(
+                f"{path}: no `text` column; the report reads sample tables "
+                "(run shards, augment samples.parquet, harvest output)"
+            )
+        columns = [c for c in DISPLAY_COLUMNS if c in names]
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+            yield batch, columns
 
 
 def _with_defaults(df: pl.DataFrame) -> pl.DataFrame:
