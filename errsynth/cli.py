@@ -368,9 +368,14 @@ def run_cmd(
 
         console.print(run_summary(manifest, out))
     if not no_report:
-        from errsynth.report import write_report
+        from errsynth.report import ReportError, write_report
 
-        console.print(f"report → {write_report(out).path}")
+        try:
+            console.print(f"report → {write_report(out).path}")
+        except (ReportError, OSError) as exc:  # the run itself is complete
+            click.echo(
+                f"run finished; report not written: {exc} (retry: errsynth report {out})", err=True
+            )
 
 
 @main.group("recipe")

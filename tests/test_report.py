@@ -15,7 +15,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from report_fixtures import RECIPES, make_quickstart_run
+from report_fixtures import RECIPES, SMALL, make_quickstart_run
 
 from errsynth.cli import main
 from errsynth.report import ReportError, write_report
@@ -240,3 +240,16 @@ def test_validate_mix_directory(tmp_path: Path) -> None:
         assert (out / "data" / arm / "run" / "report.html").is_file()
         assert f'href="data/{arm}/run/report.html"' in page
     assert "<svg" in page and "majority baseline" in page
+
+
+def test_a_report_that_cannot_be_written_leaves_the_run_finished(tmp_path: Path) -> None:
+    run = make_quickstart_run(tmp_path / "run")
+    (run / "report.html").unlink()
+    (run / "report.html").mkdir()  # the page cannot replace a directory
+    args = ["run", str(RECIPES / "quickstart.yaml"), "-o", str(run), "-q"]
+    for setting in SMALL:
+        args += ["--set", setting]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "report not written" in res.output and f"errsynth report {run}" in res.output
+    assert not (run / "report.html.tmp").exists()

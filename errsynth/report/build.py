@@ -173,6 +173,10 @@ def write_report(
     target.parent.mkdir(parents=True, exist_ok=True)
     html, rows, sampled = build_page(path, target.parent.resolve(), sample_rows, on_batch)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     return ReportResult(target, len(html.encode()), time.perf_counter() - start, rows, sampled)
