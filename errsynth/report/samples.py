@@ -11,7 +11,6 @@ found in the row's `text` so that the spans still apply.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -93,7 +92,7 @@ def _notes(row: Mapping[str, Any]) -> str:
         items.append(
             f'<li data-err="{i}"><b>step {escape(str(e.get("step")))} · '
             f"{escape(str(e.get('kind')))}{flag}</b>: {escape(str(e.get('finding', '')))}"
-            f' <span class="wrongtext" hidden>{escape(str(e.get("wrong_text", "")))}</span></li>'
+            "</li>"
         )
     return f'<ol class="notes">{"".join(items)}</ol>' if items else ""
 
@@ -128,12 +127,9 @@ def sample_html(row: Mapping[str, Any], chat_column: str | None, index: int) -> 
         meta.append(f"{int(row['tok']):,} tokens")
     if row.get("answer") is not None:
         meta.append(f"answer {escape(str(row['answer']))}")
-    errors_json = escape(
-        json.dumps([e.get("wrong_text") for e in row.get("errors") or []], ensure_ascii=False)
-    )
     return (
         f'<article class="sample" id="s{index}" data-kind="{kind}" data-source="{source}" '
-        f'data-style="{style}" data-wrong="{errors_json}" tabindex="-1">'
+        f'data-style="{style}">'
         f'<header><span class="meta">{" · ".join(meta)}</span> '
         f'<code class="sid">{escape(str(row.get("id", "")))}</code></header>'
         f"{body}{_notes(row)}</article>"
