@@ -253,3 +253,9 @@ def test_a_report_that_cannot_be_written_leaves_the_run_finished(tmp_path: Path)
     assert res.exit_code == 0, res.output
     assert "report not written" in res.output and f"errsynth report {run}" in res.output
     assert not (run / "report.html.tmp").exists()
+
+
+def test_the_same_run_gives_the_same_page(tmp_path: Path, run_dir: Path) -> None:
+    first = write_report(run_dir, tmp_path / "a.html").path.read_bytes()
+    second = write_report(run_dir, tmp_path / "b.html").path.read_bytes()
+    assert first == second  # chart ids, sample choice and order are all deterministic

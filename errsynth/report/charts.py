@@ -9,8 +9,8 @@ colour-vision deficiencies), and series differ by hatch or marker too.
 
 from __future__ import annotations
 
+import hashlib
 import io
-import itertools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -28,7 +28,6 @@ except ImportError:  # pragma: no cover - exercised only without matplotlib
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 HATCHES = ("", "//", "..", "xx", "\\\\", "--", "++", "oo")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_counter = itertools.count()
 _ID = re.compile(r'id="([^"]+)"')
 
 _RC = {
@@ -48,7 +47,8 @@ def _svg(fig: object, title: str) -> str:
     plt.close(fig)  # type: ignore[union-attr]
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
-    prefix = f"c{next(_counter)}-"
+    # ids unique within the page yet the same for the same chart (a deterministic page)
+    prefix = "c" + hashlib.sha1((title + text).encode()).hexdigest()[:8] + "-"
     for name in set(_ID.findall(text)):
         text = text.replace(f'id="{name}"', f'id="{prefix}{name}"')
         text = text.replace(f"#{name})", f"#{prefix}{name})").replace(

@@ -17,7 +17,6 @@ from typing import Any
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-TRANSFORM_RATE_KEYS = ("rate",)
 _STAGE_NAME = re.compile(r"^\d+-")
 
 
