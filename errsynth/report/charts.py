@@ -149,6 +149,8 @@ def lines(
             )
         if logx:
             ax.set_xscale("log", base=2)
+        elif all(isinstance(x, int) for x in xs) and len(xs) <= 30:
+            ax.set_xticks(list(xs))  # whole numbers (operations, steps): no 1.25 ticks
         if ylim is not None:
             ax.set_ylim(*ylim)
         ax.set_xlabel(xlabel)

@@ -90,7 +90,7 @@ def validate_mix_section(root: Path, page_dir: Path, arm_reports: dict[str, Path
         )
         if ops
         else None,
-        "Mean accuracy over seeds per number of operations; dashed black: the majority answer.",
+        "Mean accuracy over seeds per number of operations; black dash-dot line: the majority answer.",
     )
     data_rows = []
     for arm in sorted(p.name for p in (root / "data").glob("*") if p.is_dir()):
