@@ -76,6 +76,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "validate_mix_cmd",
         "Train the same model on clean data and on each mixture (same tokens, ≥2 seeds).",
     ),
+    "report": (
+        "report_command",
+        "report_cmd",
+        "Write one self-contained HTML report (opens from disk, no network).",
+    ),
     "harvest": (
         "train_commands",
         "harvest_cmd",

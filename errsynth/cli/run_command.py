@@ -15,7 +15,8 @@ from errsynth.mix.weights import MixPlanError
 from errsynth.pipeline.executors import make_executor
 from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import RecipeError, load_recipe
-from errsynth.safe_text import markup_escape, safe_console
+from errsynth.report import ReportError, write_report
+from errsynth.safe_text import echo, markup_escape, safe_console
 
 
 @click.command("run")
@@ -48,6 +49,7 @@ from errsynth.safe_text import markup_escape, safe_console
     is_flag=True,
     help="Print how many LLM requests and tokens the recipe would send; send none.",
 )
+@click.option("--no-report", is_flag=True, help="Do not write DIR/report.html at the end.")
 def run_cmd(
     recipe_path: Path,
     out_dir: Path | None,
@@ -57,11 +59,13 @@ def run_cmd(
     force: bool,
     quiet: bool,
     dry_run: bool = False,
+    no_report: bool = False,
 ) -> None:
     """Run a YAML recipe: sources → process → mix → Parquet shards + manifest.
 
     A killed run started again with the same command resumes where it stopped; a
-    finished run is not redone unless --force.
+    finished run is not redone unless --force. At the end DIR/report.html is written
+    (see `errsynth report`) unless --no-report.
     """
     if dry_run:
         if force:
@@ -94,3 +98,10 @@ def run_cmd(
             ) from exc
     if not quiet:
         console.print(run_summary(manifest, out))
+    if not no_report:
+        try:
+            console.print(f"report → {markup_escape(str(write_report(out).path))}")
+        except (ReportError, OSError) as exc:  # the run itself is complete
+            echo(
+                f"run finished; report not written: {exc} (retry: errsynth report {out})", err=True
+            )

@@ -92,16 +92,34 @@ def correction_spans(row: Mapping[str, Any]) -> list[tuple[int, int] | None]:
     return [_final_fix(text, style, errors, e) for e in errors]
 
 
+ROLE_STYLES = {"attempt": ATTEMPT, "wrong": WRONG, "marker": MARKER, "fix": FIX}
+
+
+def highlight_spans(rendered_row: Mapping[str, Any] | Rendered) -> list[tuple[int, int, str, int]]:
+    """(start, end, role, error index) of every part to colour, in drawing order (later wins).
+
+    Roles: ``attempt`` (the whole wrong attempt), ``wrong`` (its wrong part), ``marker``
+    (the retraction) and ``fix`` (the correct step). The terminal view and the HTML
+    report both draw these spans.
+    """
+    if isinstance(rendered_row, Rendered):
+        rendered_row = {**rendered_row.columns(), "corrections": rendered_row.corrections}
+    spans: list[tuple[int, int, str, int]] = []
+    errors = list(rendered_row.get("errors") or [])
+    for i, (e, fix) in enumerate(zip(errors, correction_spans(rendered_row), strict=True)):
+        spans.append((e["attempt_start"], e["attempt_end"], "attempt", i))
+        spans.append((e["start"], e["end"], "wrong", i))
+        spans.append((e["marker_start"], e["marker_end"], "marker", i))
+        if fix is not None:
+            spans.append((fix[0], fix[1], "fix", i))
+    return spans
+
+
 def highlight(rendered_row: Mapping[str, Any] | Rendered) -> Text:
     """The row's text as rich Text with the attempts, markers and corrections coloured."""
     if isinstance(rendered_row, Rendered):
         rendered_row = {**rendered_row.columns(), "corrections": rendered_row.corrections}
     text = Text(visible(rendered_row["text"]))
-    errors = list(rendered_row.get("errors") or [])
-    for e, fix in zip(errors, correction_spans(rendered_row), strict=True):
-        text.stylize(ATTEMPT, e["attempt_start"], e["attempt_end"])
-        text.stylize(WRONG, e["start"], e["end"])
-        text.stylize(MARKER, e["marker_start"], e["marker_end"])
-        if fix is not None:
-            text.stylize(FIX, *fix)
+    for start, end, role, _ in highlight_spans(rendered_row):
+        text.stylize(ROLE_STYLES[role], start, end)
     return text

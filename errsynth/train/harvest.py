@@ -214,5 +214,7 @@ def harvest(
     out.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(out_rows, schema=SAMPLE_SCHEMA), out)
     result = dict(sorted(stats.items()))
+    # beside the samples, for `errsynth report` (a harvest profile)
+    out.with_suffix(".stats.json").write_text(json.dumps(result, indent=2) + "\n")
     result["output"] = str(out)
     return result

@@ -1,0 +1,163 @@
+"""Sections for the trainer's outputs: a validate-mix directory and a harvest profile.
+
+validate-mix writes ``report.json`` (see ``errsynth/train/validate_mix.py: aggregate``)
+and per arm ``data/ARM/stats.json``; harvest writes its counts beside its Parquet
+output as ``NAME.stats.json``. Only these files are read.
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from errsynth.report import charts
+from errsynth.report.html import Cell, figure, fmt, section, subsection, table
+from errsynth.report.rundir import read_json
+
+
+def _spread(m: dict[str, Any] | None, scale: float = 100.0) -> str:
+    if not m or m.get("mean") is None:
+        return "–"
+    return (
+        f"{scale * m['mean']:.1f} ± {scale * (m.get('std') or 0):.1f} "
+        f"[{scale * m['min']:.1f}, {scale * m['max']:.1f}]"
+    )
+
+
+def is_validate_mix_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "report.json").is_file() and (path / "spec.json").is_file()
+
+
+def validate_mix_section(root: Path, page_dir: Path, arm_reports: dict[str, Path]) -> str:
+    rep = read_json(root / "report.json") or {}
+    base = rep.get("majority_baseline") or {}
+    arms = rep.get("arms") or {}
+    rows = []
+    for name, a in arms.items():
+        rows.append(
+            [
+                name,
+                Cell(_spread(a.get("accuracy")), f"arms.{name}.accuracy"),
+                Cell(None if base.get("overall") is None else round(100 * base["overall"], 1)),
+                _spread(a.get("gain_vs_clean_same_seed")),
+                _spread(a.get("solution_ok")),
+                _spread(a.get("retraction_rate")),
+                _spread(a.get("correct_after_retraction")),
+                _spread(a.get("final_loss"), scale=1.0),
+            ]
+        )
+    overall = table(
+        [
+            "arm",
+            "accuracy %",
+            "majority baseline %",
+            "gain vs clean (same seed)",
+            "solution fully right %",
+            "retraction rate %",
+            "correct after retraction %",
+            "final loss",
+        ],
+        rows,
+        caption=f"{len(rep.get('seeds') or [])} seed(s), {fmt(rep.get('tokens_per_arm'))} training "
+        f"tokens per run, {fmt(base.get('n'))} test problems; mean ± std [min, max] over seeds",
+    )
+    ops = sorted(base.get("by_op") or {}, key=int)
+    op_rows = []
+    for name, a in arms.items():
+        op_rows.append([name, *[_spread((a.get("by_op") or {}).get(k)) for k in ops]])
+    op_rows.append(["majority baseline", *[f"{100 * base['by_op'][k]:.1f}" for k in ops]])
+    by_op = table(
+        ["arm", *[f"op {k} (n={fmt((base.get('n_by_op') or {}).get(k))})" for k in ops]],
+        op_rows,
+        caption="Accuracy % by number of operations",
+    )
+    chart = figure(
+        charts.lines(
+            f"{rep.get('name', 'validate-mix')}: accuracy by operations",
+            [int(k) for k in ops],
+            {
+                name: [((a.get("by_op") or {}).get(k) or {}).get("mean") or 0.0 for k in ops]
+                for name, a in arms.items()
+            },
+            "operations",
+            "accuracy (%)",
+            percent=True,
+            baseline=[base["by_op"][k] for k in ops],
+            baseline_label="majority answer",
+            ylim=(0, 100),
+        )
+        if ops
+        else None,
+        "Mean accuracy over seeds per number of operations; black dash-dot line: the majority answer.",
+    )
+    data_rows = []
+    for arm in sorted(p.name for p in (root / "data").glob("*") if p.is_dir()):
+        st = read_json(root / "data" / arm / "stats.json") or {}
+        link = arm_reports.get(arm)
+        href = (
+            f'<a href="{escape(Path(os.path.relpath(link, page_dir)).as_posix())}">run report</a>'
+            if link
+            else "–"
+        )
+        data_rows.append(
+            [arm, Cell(st.get("rows")), Cell(st.get("errors")),
+             ", ".join(f"{k} {v:,}" for k, v in (st.get("kinds") or {}).items()),
+             Cell(href, raw_html=True)]
+        )  # fmt: skip
+    data = table(
+        ["arm", "training rows", "wrong attempts", "kinds", "data"],
+        data_rows,
+        caption="Training data per arm (data/ARM/stats.json)",
+    )
+    return section(
+        "validate-mix",
+        "validate-mix",
+        overall,
+        chart,
+        subsection("By number of operations", by_op),
+        subsection("Training data", data),
+        intro="Clean vs mixture arms trained on the same token budget and evaluated on the "
+        f"same held-out problems (majority answer {escape(repr(base.get('answer')))}).",
+    )
+
+
+def harvest_stats_path(table_path: Path) -> Path | None:
+    """The harvest counts written beside a harvest output file, when there are any."""
+    if table_path.is_file():
+        candidate = table_path.with_suffix(".stats.json")
+        return candidate if candidate.is_file() else None
+    return None
+
+
+def harvest_section(stats_path: Path) -> str:
+    stats = read_json(stats_path) or {}
+    plain = [(k, v) for k, v in stats.items() if isinstance(v, int) and ":" not in k]
+    first = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("first_wrong:")}
+    skipped = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("skipped:")}
+    counts = table(
+        ["what", "count"], [[k, Cell(v, f"harvest.{k}")] for k, v in plain], caption="Generations"
+    )
+    kinds = table(
+        ["first wrong step", "generations"],
+        [[k, Cell(v)] for k, v in sorted(first.items(), key=lambda kv: -kv[1])],
+        caption="Kind of the first wrong step",
+    )
+    skip = table(
+        ["not emitted because", "generations"],
+        [[k, Cell(v)] for k, v in sorted(skipped.items(), key=lambda kv: -kv[1])],
+        caption="Mistakes with no retry form",
+    ) if skipped else ""  # fmt: skip
+    names = sorted(first, key=lambda k: -first[k])
+    chart = figure(
+        charts.grouped_bars("First wrong step", names, {"generations": [first[k] for k in names]}, "generations", horizontal=True),
+        "How the model's generations first went wrong.",
+    )  # fmt: skip
+    return section(
+        "harvest",
+        "Harvest profile",
+        counts,
+        subsection("First wrong steps", kinds, chart, skip),
+        intro="The model's own mistakes, found by the exact checker (errsynth harvest).",
+    )
