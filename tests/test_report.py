@@ -188,8 +188,7 @@ def test_harvest_profile_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     writes NAME.stats.json beside its samples; the report shows those counts."""
     pytest.importorskip("torch")
     from errsynth.igsm import generate, parse_solution
-    from errsynth.train import evaluate as ev
-    from errsynth.train import loop
+    from errsynth.train import harvest as harvest_module
     from errsynth.train.harvest import harvest
     from errsynth.train.tokenizer import WordTokenizer
 
@@ -204,9 +203,12 @@ def test_harvest_profile_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         steps = [s.text for s in parse_solution(r["solution"])]
         gens.append(" ".join(steps[1:] if i % 2 == 0 else steps))
     tok = WordTokenizer.build([r["problem"] + " " + g for r, g in zip(rows, gens, strict=True)])
-    monkeypatch.setattr(loop, "load_run", lambda run, device: (None, tok, {}))
+    # harvest's own names of the model loader and the decoder (it imports them by name)
+    monkeypatch.setattr(harvest_module, "load_run", lambda run, device: (None, tok, {}))
     monkeypatch.setattr(
-        ev, "greedy_decode", lambda m, prompts, *a, **k: [tok.encode(" " + g) for g in gens]
+        harvest_module,
+        "greedy_decode",
+        lambda m, prompts, *a, **k: [tok.encode(" " + g) for g in gens],
     )
     out = tmp_path / "h.parquet"
     stats = harvest("run", tmp_path / "p.parquet", out)
