@@ -50,7 +50,7 @@ def _parse_field_map(pairs: tuple[str, ...]) -> dict[str, str]:
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     help="Output directory: solutions.parquet, rejects.parquet, manifest.json.",
 )
 @click.option(
@@ -161,7 +161,7 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     help="Output directory: samples.parquet, rejects.parquet, manifest.json.",
 )
 @click.option(
@@ -212,7 +212,9 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
 @click.option("--rounds", type=int, default=1, show_default=True, help="cac style: check rounds.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--include-clean", is_flag=True, help="Also write each row's clean rendering.")
-@click.option("--limit", type=int, default=None, help="Only the first N input rows.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N input rows."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def augment(
     input_path: Path,

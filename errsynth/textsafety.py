@@ -22,7 +22,7 @@ class UnsafeText(ValueError):
     """A value holds text that cannot be encoded as UTF-8; `where` names the field."""
 
     def __init__(self, where: str, position: int, char: str) -> None:
-        self.where = where
+        self.where = where = scrub(where)  # a key can hold the surrogate itself
         self.position = position
         super().__init__(
             f"{where or 'the value'} holds a lone surrogate U+{ord(char):04X} at character "

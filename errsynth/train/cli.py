@@ -62,7 +62,9 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
     type=click.Path(exists=True, path_type=Path),
     help="Held-out problems: generator/corpus Parquet (problem, answer, op) or shards.",
 )
-@click.option("--limit", type=int, default=None, help="Only the first N test rows.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N test rows."
+)
 @click.option("--max-new-tokens", type=int, default=160, show_default=True)
 @click.option(
     "--max-retractions",
@@ -176,7 +178,7 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
     help="Samples per problem (the first is greedy, the rest at --temperature).",
 )
 @click.option("--temperature", type=float, default=1.0, show_default=True)
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=None)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--style", type=click.Choice(["igsm", "back"]), default="igsm", show_default=True)
 @click.option("--device", default="cpu", show_default=True)
