@@ -6,13 +6,19 @@ import json
 from pathlib import Path
 
 import click
-import yaml
+
+from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
 
 
 def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
     from errsynth.train.config import apply_overrides
 
-    data = yaml.safe_load(config_path.read_text()) if config_path else {}
+    try:  # the recipe loader: bounded aliases, merge keys, FILE:LINE errors
+        data = load_with_lines(read_text(config_path), str(config_path))[0] if config_path else {}
+    except YamlError as exc:
+        raise ValueError(str(exc)) from exc
+    if data is not None and not isinstance(data, dict):
+        raise ValueError(f"{config_path}: expected a mapping of training settings")
     if data and "train" in data and isinstance(data["train"], dict):
         data = data["train"]  # a validate-mix recipe: use its training section
     return apply_overrides(data or {}, list(overrides))
@@ -96,18 +102,23 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
              threads: int, out: Path | None) -> None:  # fmt: skip
     """Greedy-decode held-out problems, strip retractions, check answers exactly."""
     from errsynth.train.evaluate import evaluate_run, format_report
+    from errsynth.train.inputs import run_config
 
     if threads:
         import torch
 
         torch.set_num_threads(threads)
 
-    rep = evaluate_run(
-        run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
-        max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
-        retract_threshold=retract_threshold,
-        device=device, out=out or run / f"eval-{test.stem}",
-    )  # fmt: skip
+    try:
+        run_config(run)  # a clear error for a folder that is not a training run
+        rep = evaluate_run(
+            run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
+            max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
+            retract_threshold=retract_threshold,
+            device=device, out=out or run / f"eval-{test.stem}",
+        )  # fmt: skip
+    except ValueError as exc:  # TrainInputError and bad settings: the message names the input
+        raise click.ClickException(str(exc)) from exc
     click.echo(format_report(rep))
 
 
