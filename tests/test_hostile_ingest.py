@@ -57,8 +57,9 @@ def _run_recipe(tmp_path: Path, source_path: Path) -> dict:
     code, text = _cli("run", str(recipe), "-o", str(tmp_path / "run"), "-q")
     assert code == 0, text
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    src = manifest["sources"]["s"] if isinstance(manifest["sources"], dict) else None
-    assert manifest["rows_in"] == manifest["rows_out"] + manifest["rows_rejected"] or src
+    src = manifest["sources"]["s"]
+    assert src["rows_in"] == src["rows_out_clean"] + src["rows_rejected"]
+    assert manifest["rows_in"] == manifest["rows_out"] + manifest["rows_rejected"]
     return manifest
 
 

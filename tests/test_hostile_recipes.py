@@ -165,3 +165,22 @@ def test_recipe_with_surrogate_and_huge_int_values(tmp_path: Path) -> None:
     code, out = _cli("recipe", "validate", str(path))
     assert code != 0 and "Error:" in out
     json.dumps(out)  # printable
+
+
+def test_eval_file_with_surrogates_is_used_and_huge_ints_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "ev.jsonl").write_text(
+        '\ufeff{"question": "a b c \\ud800 d e f g h i j k l m n"}\n{"id": "\\udc00"}\n'
+    )
+    path = _write(
+        tmp_path,
+        f"name: t\nsources:\n{GEN}process:\n  - decontaminate: {{eval: [ev.jsonl], ngram: 3}}\n",
+    )
+    code, out = _cli("run", str(path), "-o", str(tmp_path / "run"), "-q")
+    assert code == 0, out
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["rows_in"] == manifest["rows_out"] + manifest["rows_rejected"]
+    (tmp_path / "ev.jsonl").write_text(
+        '{"question": "q"}\n{"question": "q", "n": ' + "9" * 5000 + "}\n"
+    )
+    (problem,) = _problems(path)
+    assert problem.startswith(f"{path}:5:") and "ev.jsonl:2" in problem and "digits" in problem
