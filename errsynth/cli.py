@@ -131,7 +131,7 @@ def ingest(
 
 def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[str, object]]:
     """`--param [TRANSFORM.]KEY=VALUE` → per-transform parameters (values read as YAML scalars)."""
-    import yaml
+    from errsynth.recipe.yaml_lines import YamlError, load_with_lines
 
     per: dict[str, dict[str, object]] = {n: {} for n in names}
     for pair in pairs:
@@ -141,7 +141,10 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
                 f"{pair!r}: expected [TRANSFORM.]KEY=VALUE", param_hint="--param"
             )
         target, dot, name = key.rpartition(".")
-        value = yaml.safe_load(raw) if raw else ""
+        try:  # bounded like recipes: aliases, over-long numbers, surrogates
+            value = load_with_lines(raw, f"--param {key}")[0] if raw else ""
+        except YamlError as exc:
+            raise click.BadParameter(str(exc), param_hint="--param") from exc
         if dot:
             if target not in per:
                 raise click.BadParameter(

@@ -234,3 +234,11 @@ def test_augment_of_a_step_with_60k_annotations_is_linear(tmp_path: Path) -> Non
     )
     assert code == 0, out
     assert time.perf_counter() - started < 45  # quadratic used_later: ~105 s; linear: ~2 s
+
+
+def test_augment_param_values_are_bounded(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(GOOD) + "\n")
+    for value in ("9" * 5000, '"\\ud800"', "[&a [1,1], *a, *b]"):
+        code, out = _cli("augment", str(src), "-o", str(tmp_path / "a"), "-p", f"rate={value}")
+        assert code != 0 and "Error:" in out and "--param" in out

@@ -163,3 +163,15 @@ def test_eval_limit_must_be_positive(tmp_path: Path, run_dir: Path) -> None:
 def test_finished_run_reports_a_finite_loss(run_dir: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["finished"] and summary["final_loss"] == summary["final_loss"]  # not NaN
+
+
+def test_validate_mix_recipe_with_bad_settings(tmp_path: Path) -> None:
+    recipe = tmp_path / "vm.yaml"
+    recipe.write_text(
+        "train_source: {generate: {n: 10}}\ntest: t.parquet\narms: []\nseeds: [0]\n"
+        "train: {max_steps: -5}\n"
+    )
+    out = _error("validate-mix", str(recipe), "-o", str(tmp_path / "o"))
+    assert "max_steps" in out
+    out = _error("validate-mix", str(recipe), "-o", str(tmp_path / "o"), "--set", "seeds.x=1")
+    assert "not a mapping" in out
