@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from errsynth.schema import SAMPLE_SCHEMA, SOLUTION_SCHEMA
 
-MAX_GENERATE_N = 10_000_000  # generated rows per source (the generator keeps them in memory)
+MAX_GENERATE_N = 1_000_000  # rows per source: the generator keeps them in memory (~3.5 KB each)
 MAX_GENERATE_OPS = 52  # errsynth.igsm.generator.GeneratorConfig: one letter per operation
 FIELD_OPERATORS = ("dedup_exact", "dedup_minhash", "decontaminate")  # read `fields:` columns
 
