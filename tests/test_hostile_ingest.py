@@ -7,6 +7,7 @@ that the command finished with a manifest and `rows_in == rows_out + rows_reject
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import time
@@ -16,8 +17,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errsynth.cli import main
+from errsynth.ingest import lines as lines_module
+from errsynth.ingest.lines import numbered_lines
 from errsynth.ingest.numberflow import arithmetic_flow
 from errsynth.ingest.records import MAX_BLANK_RUN_BYTES
 
@@ -242,3 +247,46 @@ def test_augment_param_values_are_bounded(tmp_path: Path) -> None:
     for value in ("9" * 5000, '"\\ud800"', "[&a [1,1], *a, *b]"):
         code, out = _cli("augment", str(src), "-o", str(tmp_path / "a"), "-p", f"rate={value}")
         assert code != 0 and "Error:" in out and "--param" in out
+
+
+def test_blank_bytes_in_all_are_bounded_too(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(lines_module, "MAX_BLANK_RUN_BYTES", 64 << 10)
+    monkeypatch.setattr(lines_module, "MAX_BLANK_BYTES", 256 << 10)
+    path = tmp_path / "runs.jsonl.gz"
+    with gzip.open(path, "wb") as fh:
+        for _ in range(10):  # 10 runs of 60 KiB: each under the run limit, 600 KiB in all
+            fh.write((json.dumps(GOOD) + "\n").encode() + b"\n" * (60 << 10))
+    manifest = _ingest(tmp_path, path)
+    assert manifest["rows_out"] == 5 and manifest["rows_rejected"] == 1
+    assert _rejects(tmp_path)[0]["reason"] == "too_many_blank_lines"
+
+
+def _reference_lines(data: bytes, limit: int) -> list[tuple[int, bytes | int]]:
+    """What `numbered_lines` must give, computed the slow obvious way."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    out: list[tuple[int, bytes | int]] = []
+    pieces = data.split(b"\n")
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        if last and not piece:
+            break
+        line = piece if last else piece + b"\n"
+        if len(piece) > limit:
+            out.append((i, len(line)))
+        elif line.strip():
+            out.append((i, line))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from([b"", b" ", b"\t \r", b"{}", b"x" * 7, b"y" * 30, b"\xef\xbb\xbf"]),
+        max_size=40,
+    ),
+    newline_at_end=st.booleans(),
+)
+def test_numbered_lines_match_a_plain_split(parts: list[bytes], newline_at_end: bool) -> None:
+    data = b"\n".join(parts) + (b"\n" if newline_at_end else b"")
+    got = list(numbered_lines(io.BytesIO(data), 10))
+    assert got == _reference_lines(data, 10)

@@ -24,7 +24,13 @@ from errsynth.ingest.hostile import (
     display_name,
     parquet_rows,
 )
-from errsynth.ingest.lines import BOM, MAX_BLANK_RUN_BYTES, BlankRun, numbered_lines
+from errsynth.ingest.lines import (
+    BOM,
+    MAX_BLANK_BYTES,
+    MAX_BLANK_RUN_BYTES,
+    BlankRun,
+    numbered_lines,
+)
 from errsynth.textsafety import TooLongNumber, UnsafeText, check_text, loads_json, scrub
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet", ".jsonl.gz", ".json.gz")
@@ -153,8 +159,9 @@ def _read_jsonl(name: str, fh: BinaryIO, max_record_bytes: int) -> Iterator[RawL
                 None,
                 None,
                 "too_many_blank_lines",
-                f"{item.size} blank bytes in a row from line {item.index}; the rest of the "
-                f"file is not read (limit {MAX_BLANK_RUN_BYTES} bytes)",
+                f"{item.size:,} blank bytes in a row from line {item.index} ({item.total:,} in "
+                f"the file); the rest of the file is not read (limits: {MAX_BLANK_RUN_BYTES:,} "
+                f"in a row, {MAX_BLANK_BYTES:,} in all)",
             )
             return
         seen_any = True
