@@ -288,7 +288,7 @@ def augment(
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Run directory (default: runs/<recipe name>).",
 )

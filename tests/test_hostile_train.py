@@ -175,3 +175,14 @@ def test_validate_mix_recipe_with_bad_settings(tmp_path: Path) -> None:
     assert "max_steps" in out
     out = _error("validate-mix", str(recipe), "-o", str(tmp_path / "o"), "--set", "seeds.x=1")
     assert "not a mapping" in out
+
+
+def test_outputs_that_are_existing_files(tmp_path: Path, run_dir: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("precious")
+    out = _error("train", str(_good(tmp_path)), "-o", str(taken), *TINY)
+    assert "is a file" in out
+    test = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"problem": ["q"], "answer": ["1"]}), test)
+    out = _error("eval", str(run_dir), "--test", str(test), "-o", str(taken))
+    assert "is a file" in out and taken.read_text() == "precious"

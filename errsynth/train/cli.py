@@ -27,7 +27,12 @@ def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
 @click.command("train")
 @click.argument("data", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "-o", "--output", "out", required=True, type=click.Path(path_type=Path), help="Run directory."
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run directory.",
 )
 @click.option(
     "--config",
@@ -93,7 +98,7 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
     "-o",
     "--output",
     "out",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where eval.json and eval_rows.parquet go (default: RUN/eval-<test name>).",
 )
