@@ -25,7 +25,7 @@ from errsynth.recipe.bounds import (
     process_problems,
 )
 from errsynth.recipe.jsonschema_of import dataclass_schema
-from errsynth.recipe.schema_errors import most_specific
+from errsynth.recipe.schema_errors import friendly_message, most_specific
 from errsynth.recipe.yaml_lines import YamlError, line_of, load_with_lines, read_text
 
 FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl"]
@@ -154,6 +154,7 @@ def recipe_schema() -> dict[str, Any]:
             },
         },
         "required": ["sources"],
+        "patternProperties": {"^x-": {"description": "Free for YAML anchors (&name) to alias."}},
         "additionalProperties": False,
     }
 
@@ -197,7 +198,7 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
     try:  # the recipe loader's bounds apply (aliases, merge keys, surrogates)
         value = load_with_lines(raw, f"--set {key}")[0] if raw else ""
     except YamlError as exc:
-        raise RecipeError([f"--set {assignment!r}: value is not valid YAML ({exc})"]) from exc
+        raise RecipeError([f"--set {key}: value is not valid YAML ({exc})"]) from exc
     parts: list[str | int] = [int(p) if _INDEX.match(p) else p for p in key.split(".")]
     node: Any = data
     for i, part in enumerate(parts[:-1]):
@@ -327,7 +328,9 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     validator = Draft202012Validator(recipe_schema())
     for err in sorted(validator.iter_errors(data), key=lambda e: [str(x) for x in e.absolute_path]):
         err = most_specific(err)
-        problems.append(f"{where(tuple(err.absolute_path))}: {_short(err)}")
+        problems.append(
+            f"{where(tuple(err.absolute_path))}: {friendly_message(err) or _short(err)}"
+        )
     if not problems:
         problems += [f"{where(p)}: {msg}" for p, msg in _semantic_problems(recipe)]
     if problems:

@@ -53,3 +53,16 @@ def most_specific(err: ValidationError) -> ValidationError:
             return err
         err = max(candidates, key=lambda e: len(e.absolute_path))
     return err
+
+
+def friendly_message(err: ValidationError) -> str | None:
+    """A clearer message than jsonschema's for a few cases, else None."""
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    if err.validator == "additionalProperties" and schema.get("patternProperties"):
+        known = sorted(schema.get("properties", {}))
+        extra = sorted(k for k in err.instance if k not in known and not str(k).startswith("x-"))
+        return (
+            f"unknown key(s) {extra}; known: {', '.join(known)} "
+            "(keys starting with x- are free, e.g. for YAML anchors)"
+        )
+    return None
