@@ -75,7 +75,7 @@ def _parse_field_map(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--no-eval", is_flag=True, help="Skip judging equations (faster; ok is null).")
 @click.option(
     "--max-record-bytes",
-    type=int,
+    type=click.IntRange(min=1),
     default=4 * 1024 * 1024,
     show_default=True,
     help="Records larger than this are rejected as record_too_large.",
@@ -406,8 +406,21 @@ def recipe_schema_cmd() -> None:
 
 @main.command("inspect")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("-n", "n", type=int, default=3, show_default=True, help="How many rows to show.")
-@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many rows first.")
+@click.option(
+    "-n",
+    "n",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="How many rows to show.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Skip this many rows first.",
+)
 def inspect_cmd(path: Path, n: int, offset: int) -> None:
     """Show rows of a solutions table or run directory, equations marked by verdict."""
     from errsynth.inspect import inspect_path

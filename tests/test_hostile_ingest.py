@@ -290,3 +290,21 @@ def test_numbered_lines_match_a_plain_split(parts: list[bytes], newline_at_end: 
     data = b"\n".join(parts) + (b"\n" if newline_at_end else b"")
     got = list(numbered_lines(io.BytesIO(data), 10))
     assert got == _reference_lines(data, 10)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ingest", "{src}", "-o", "{out}", "--max-record-bytes", "-1"),
+        ("ingest", "{src}", "-o", "{out}", "--max-record-bytes", "0"),
+        ("augment", "{src}", "-o", "{out}", "--limit", "0"),
+        ("inspect", "{src}", "-n", "-1"),
+        ("inspect", "{src}", "--offset", "-5"),
+    ],
+)
+def test_numbers_that_silently_did_nothing_are_errors(tmp_path: Path, args: tuple) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(GOOD) + "\n")
+    filled = [a.format(src=src, out=tmp_path / "o") for a in args]
+    code, out = _cli(*filled)
+    assert code != 0 and "Error:" in out and "range" in out

@@ -76,7 +76,7 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
 @click.option(
     "--limit", type=click.IntRange(min=1), default=None, help="Only the first N test rows."
 )
-@click.option("--max-new-tokens", type=int, default=160, show_default=True)
+@click.option("--max-new-tokens", type=click.IntRange(min=1), default=160, show_default=True)
 @click.option(
     "--max-retractions",
     type=int,
@@ -91,9 +91,14 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
     help="Retract only when p(marker) is at least this (plain greedy over-retracts).",
 )
 @click.option("--marker", default="[BACK]", show_default=True)
-@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
-@click.option("--threads", type=int, default=0, help="torch threads on CPU (0: torch's default).")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    default=0,
+    help="torch threads on CPU (0: torch's default).",
+)
 @click.option(
     "-o",
     "--output",
@@ -188,7 +193,7 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 @click.option(
     "--samples",
     "n_samples",
-    type=int,
+    type=click.IntRange(min=1),
     default=1,
     show_default=True,
     help="Samples per problem (the first is greedy, the rest at --temperature).",
