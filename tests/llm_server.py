@@ -53,6 +53,7 @@ class Action:
     content: str | None = None
     finish_reason: str = "stop"
     refusal: str | None = None
+    patch: dict[str, Any] | None = None  # merged into the completion body (hostile replies)
 
 
 def answer(
@@ -64,6 +65,11 @@ def answer(
     return Action(
         "answer", delay=delay, content=content, finish_reason=finish_reason, refusal=refusal
     )
+
+
+def patched(**fields: Any) -> Action:
+    """An answer whose completion body has `fields` replaced (e.g. usage=..., choices=...)."""
+    return Action("answer", patch=fields)
 
 
 def status(code: int, retry_after: float | str | None = None) -> Action:
@@ -259,7 +265,7 @@ class FakeLLM:
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if action.refusal:
             message = {"role": "assistant", "content": None, "refusal": action.refusal}
-        return {
+        completion = {
             "id": "chatcmpl-" + message_key(body)[:12],
             "object": "chat.completion",
             "model": body.get("model"),
@@ -270,6 +276,7 @@ class FakeLLM:
                 "total_tokens": prompt_chars // 4 + len(content or "") // 4 + 2,
             },
         }
+        return {**completion, **(action.patch or {})}
 
     def _stream(
         self, h: BaseHTTPRequestHandler, body: dict[str, Any], action: Action, cut: bool

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from errsynth.cli import main
 from errsynth.llm.cache import ResponseCache
 from errsynth.pipeline.run import RunError, run_recipe
-from errsynth.recipe import load_recipe
+from errsynth.recipe import RecipeError, load_recipe
 from tests.llm_models import Oracle
 from tests.llm_server import FakeLLM, hang, malformed, status, truncated
 
@@ -320,5 +320,5 @@ def test_llm_operator_before_augment_is_refused(tmp_path: Path) -> None:
     recipe.write_text(
         "name: r\nsources: [{name: g, generate: {n: 3}}]\nprocess:\n  - llm_correct: {model: m}\n"
     )
-    with pytest.raises(RunError, match="after augment"):
-        run_recipe(load_recipe(recipe), tmp_path / "out")
+    with pytest.raises(RecipeError, match=r"r.yaml:4: process.0: .*after augment"):
+        load_recipe(recipe)  # found when the recipe is loaded (recipe validate too)

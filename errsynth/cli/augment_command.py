@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.cli.ui.progress import counter_progress
 from errsynth.cli.ui.summary import augment_summary
 from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
+from errsynth.recipe.yaml_lines import YamlError, load_with_lines
 from errsynth.render import StyleConfig
 from errsynth.safe_text import markup_escape, safe_console
 from errsynth.transforms import make_transform
@@ -27,7 +27,10 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
                 f"{pair!r}: expected [TRANSFORM.]KEY=VALUE", param_hint="--param"
             )
         target, dot, name = key.rpartition(".")
-        value = yaml.safe_load(raw) if raw else ""
+        try:  # bounded like recipes: aliases, over-long numbers, surrogates
+            value = load_with_lines(raw, f"--param {key}")[0] if raw else ""
+        except YamlError as exc:
+            raise click.BadParameter(str(exc), param_hint="--param") from exc
         if dot:
             if target not in per:
                 raise click.BadParameter(
@@ -47,7 +50,7 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     help="Output directory: samples.parquet, rejects.parquet, manifest.json.",
 )
 @click.option(
@@ -98,7 +101,9 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
 @click.option("--rounds", type=int, default=1, show_default=True, help="cac style: check rounds.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--include-clean", is_flag=True, help="Also write each row's clean rendering.")
-@click.option("--limit", type=int, default=None, help="Only the first N input rows.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N input rows."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def augment(
     input_path: Path,

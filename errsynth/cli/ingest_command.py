@@ -39,7 +39,7 @@ def _parse_field_map(pairs: tuple[str, ...]) -> dict[str, str]:
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     help="Output directory: solutions.parquet, rejects.parquet, manifest.json.",
 )
 @click.option(
@@ -64,7 +64,7 @@ def _parse_field_map(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--no-eval", is_flag=True, help="Skip judging equations (faster; ok is null).")
 @click.option(
     "--max-record-bytes",
-    type=int,
+    type=click.IntRange(min=1),
     default=4 * 1024 * 1024,
     show_default=True,
     help="Records larger than this are rejected as record_too_large.",

@@ -13,8 +13,21 @@ from errsynth.schema import dump_json_schema, sample_json_schema, solution_json_
 
 @click.command("inspect")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("-n", "n", type=int, default=3, show_default=True, help="How many rows to show.")
-@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many rows first.")
+@click.option(
+    "-n",
+    "n",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="How many rows to show.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Skip this many rows first.",
+)
 def inspect_cmd(path: Path, n: int, offset: int) -> None:
     """Show rows of a solutions table or run directory, equations marked by verdict."""
     try:

@@ -27,7 +27,7 @@ from errsynth.safe_text import echo, markup_escape, safe_console
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Run directory (default: runs/<recipe name>).",
 )

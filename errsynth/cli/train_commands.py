@@ -11,15 +11,21 @@ import json
 from pathlib import Path
 
 import click
-import yaml
 
+from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
 from errsynth.safe_text import echo
 from errsynth.train.config import TrainConfig, apply_overrides
+from errsynth.train.inputs import run_config
 from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix
 
 
 def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
-    data = yaml.safe_load(config_path.read_text()) if config_path else {}
+    try:  # the recipe loader: bounded aliases, merge keys, FILE:LINE errors
+        data = load_with_lines(read_text(config_path), str(config_path))[0] if config_path else {}
+    except YamlError as exc:
+        raise ValueError(str(exc)) from exc
+    if data is not None and not isinstance(data, dict):
+        raise ValueError(f"{config_path}: expected a mapping of training settings")
     if data and "train" in data and isinstance(data["train"], dict):
         data = data["train"]  # a validate-mix recipe: use its training section
     return apply_overrides(data or {}, list(overrides))
@@ -28,7 +34,12 @@ def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
 @click.command("train")
 @click.argument("data", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "-o", "--output", "out", required=True, type=click.Path(path_type=Path), help="Run directory."
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run directory.",
 )
 @click.option(
     "--config",
@@ -68,8 +79,10 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
     type=click.Path(exists=True, path_type=Path),
     help="Held-out problems: generator/corpus Parquet (problem, answer, op) or shards.",
 )
-@click.option("--limit", type=int, default=None, help="Only the first N test rows.")
-@click.option("--max-new-tokens", type=int, default=160, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N test rows."
+)
+@click.option("--max-new-tokens", type=click.IntRange(min=1), default=160, show_default=True)
 @click.option(
     "--max-retractions",
     type=int,
@@ -84,14 +97,19 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
     help="Retract only when p(marker) is at least this (plain greedy over-retracts).",
 )
 @click.option("--marker", default="[BACK]", show_default=True)
-@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
-@click.option("--threads", type=int, default=0, help="torch threads on CPU (0: torch's default).")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    default=0,
+    help="torch threads on CPU (0: torch's default).",
+)
 @click.option(
     "-o",
     "--output",
     "out",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where eval.json and eval_rows.parquet go (default: RUN/eval-<test name>).",
 )
@@ -108,6 +126,7 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
         torch.set_num_threads(threads)
 
     try:
+        run_config(run)  # a clear error for a folder that is not a training run
         rep = evaluate_run(
             run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
             max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
@@ -115,6 +134,8 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
             device=device, out=out or run / f"eval-{test.stem}",
         )  # fmt: skip
     except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:  # TrainInputError and bad settings: the message names the input
         raise click.ClickException(str(exc)) from exc
     echo(format_report(rep))
 
@@ -176,13 +197,13 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
 @click.option(
     "--samples",
     "n_samples",
-    type=int,
+    type=click.IntRange(min=1),
     default=1,
     show_default=True,
     help="Samples per problem (the first is greedy, the rest at --temperature).",
 )
 @click.option("--temperature", type=float, default=1.0, show_default=True)
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=None)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--style", type=click.Choice(["igsm", "back"]), default="igsm", show_default=True)
 @click.option("--device", default="cpu", show_default=True)

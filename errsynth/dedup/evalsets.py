@@ -9,13 +9,14 @@ several sets stay apart.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+
+from errsynth.textsafety import loads_json, scrub
 
 QUESTION_FIELDS = ("question", "problem", "prompt", "input")
 ID_FIELDS = ("id", "idx", "unique_id", "task_id")
@@ -30,15 +31,40 @@ class EvalSet:
     questions: list[str]
 
 
+class EvalSetError(ValueError):
+    """An evaluation file that cannot be read; the message names the file and line."""
+
+
 def _records(path: Path) -> Iterator[dict[str, Any]]:
     if path.suffix == ".parquet":
-        yield from pq.read_table(path).to_pylist()
+        try:
+            rows = pq.read_table(path).to_pylist()
+        except Exception as exc:  # pyarrow raises several types for corrupt files
+            raise EvalSetError(f"{path}: not a readable Parquet file ({exc})") from exc
+        yield from rows
         return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if line:
-                yield json.loads(line)
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    record = loads_json(line)
+                except (ValueError, RecursionError) as exc:
+                    raise EvalSetError(
+                        f"{path}:{lineno}: not JSON ({str(exc).split(';')[0]}); eval files are "
+                        "JSONL (one object per line) or Parquet"
+                    ) from exc
+                if not isinstance(record, dict):
+                    raise EvalSetError(
+                        f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}"
+                    )
+                yield record
+    except UnicodeDecodeError as exc:
+        raise EvalSetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise EvalSetError(f"{path}: {exc.strerror or exc}") from exc
 
 
 def _pick(record: dict[str, Any], candidates: tuple[str, ...], named: str | None) -> str | None:
@@ -66,6 +92,6 @@ def load_eval_set(
             continue
         idf = _pick(record, ID_FIELDS, id_field)
         rid = record.get(idf) if idf else None
-        ids.append(f"{set_name}:{row if rid is None else rid}")
-        questions.append(text)
+        ids.append(scrub(f"{set_name}:{row if rid is None else rid}"))
+        questions.append(scrub(text))  # a lone surrogate cannot be hashed as UTF-8
     return EvalSet(set_name, ids, questions)

@@ -85,24 +85,28 @@ def arithmetic_flow(
     uses: list[list[dict[str, Any]]] = []
     for i, text in enumerate(steps):
         own = results[i]
+        own_set = set(own)  # sets, not list scans: a step may hold 10^5 numbers
         # operands are uses even when equal to this step's result ("24 - 0 = 24")
-        written = operands[i] + [v for v in numbers_in(text) if v not in own]
+        written = operands[i] + [v for v in numbers_in(text) if v not in own_set]
         step_uses: list[dict[str, Any]] = []
         used: set[str] = set()
         made: list[str] = []
+        made_set: set[str] = set()
         for value in written:
             source = producer.get(value)
             if source is not None:
                 if value not in used:
                     used.add(value)
                     step_uses.append({"ref": value, "step": source})
-            elif not own and value not in given and value not in made:
+            elif not own and value not in given and value not in made_set:
                 # a step without equations introduces the new numbers it writes;
                 # one with equations produces its results only (operands are constants)
                 made.append(value)
+                made_set.add(value)
         for value in own:
-            if value not in producer and value not in made:
+            if value not in producer and value not in made_set:
                 made.append(value)
+                made_set.add(value)
         for value in made:
             producer[value] = i
         produces.append(made)

@@ -15,18 +15,25 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from errsynth.ingest.hostile import BadRow, batch_rows
+
 BATCH_ROWS = 8192
 
 
-def parquet_rows(pf: pq.ParquetFile) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(row index in the file, row or None, why the row could not be read or None)."""
+def parquet_rows(
+    pf: pq.ParquetFile,
+) -> Iterator[tuple[int, dict[str, Any] | BadRow | None, str | None]]:
+    """(row index in the file, row or None, why the row could not be read or None).
+
+    A row whose strings are not UTF-8 comes as a `BadRow` (`ingest.hostile`).
+    """
     index = 0
     for group in range(pf.metadata.num_row_groups):
         rows = pf.metadata.row_group(group).num_rows
         done = 0
         try:
             for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
-                for row in batch.to_pylist():
+                for row in batch_rows(batch):
                     yield index + done, row, None
                     done += 1
         except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ... for damage

@@ -18,7 +18,16 @@ from typing import Any, BinaryIO
 
 import pyarrow.parquet as pq
 
+from errsynth.ingest.hostile import BadRow, broken_link_detail, display_name
+from errsynth.ingest.lines import (
+    BOM,
+    MAX_BLANK_BYTES,
+    MAX_BLANK_RUN_BYTES,
+    BlankRun,
+    numbered_lines,
+)
 from errsynth.ingest.parquet_rows import parquet_rows
+from errsynth.textsafety import TooLongNumber, UnsafeText, check_text, loads_json, scrub
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet", ".jsonl.gz", ".json.gz")
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -83,8 +92,11 @@ def expand_inputs(paths: list[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.name.endswith(SUPPORTED_SUFFIXES)
+            found = sorted(  # broken links too: each is read as a `broken_link` reject
+                f
+                for f in p.rglob("*")
+                if (f.is_file() or (f.is_symlink() and not f.exists()))
+                and f.name.endswith(SUPPORTED_SUFFIXES)
             )
             if not found:
                 raise FileNotFoundError(
@@ -111,7 +123,10 @@ def read_items(
 ) -> Iterator[RawRecord | RawLine]:
     """`read_records`, with JSONL lines left undecoded (`RawLine`): one item per record."""
     path = Path(path)
-    name = str(path)
+    name = display_name(path)
+    if path.is_symlink() and not path.exists():
+        yield RawRecord(name, None, None, None, "broken_link", broken_link_detail(path))
+        return
     try:
         if path.stat().st_size == 0:
             yield RawRecord(name, None, None, "", "empty_file", "the file is empty")
@@ -132,31 +147,23 @@ def read_items(
 
 def _read_jsonl(name: str, fh: BinaryIO, max_record_bytes: int) -> Iterator[RawLine | RawRecord]:
     seen_any = False
-    for index, line in enumerate(_lines(fh, max_record_bytes)):
-        if isinstance(line, bytes) and not line.strip():
-            continue
+    for item in numbered_lines(fh, max_record_bytes):
+        if isinstance(item, BlankRun):
+            yield RawRecord(
+                name,
+                item.index,
+                None,
+                None,
+                "too_many_blank_lines",
+                f"{item.size:,} blank bytes in a row from line {item.index} ({item.total:,} in "
+                f"the file); the rest of the file is not read (limits: {MAX_BLANK_RUN_BYTES:,} "
+                f"in a row, {MAX_BLANK_BYTES:,} in all)",
+            )
+            return
         seen_any = True
-        yield RawLine(name, index, line)
+        yield RawLine(name, *item)
     if not seen_any:
         yield RawRecord(name, None, None, "", "empty_file", "the file holds only blank lines")
-
-
-def _lines(fh: BinaryIO, limit: int) -> Iterator[bytes | int]:
-    """Lines of a binary stream; a line over `limit` bytes is consumed and yielded as its size."""
-    while True:
-        line = fh.readline(limit + 1)
-        if not line:
-            return
-        if len(line) > limit and not line.endswith(b"\n"):
-            size = len(line)
-            while True:  # drain the rest of the oversized line in bounded chunks
-                more = fh.readline(1 << 20)
-                size += len(more)
-                if not more or more.endswith(b"\n"):
-                    break
-            yield size
-            continue
-        yield line
 
 
 def _decode(name: str, index: int | None, blob: bytes) -> RawRecord:
@@ -173,13 +180,17 @@ def _decode(name: str, index: int | None, blob: bytes) -> RawRecord:
             f"invalid UTF-8 byte at offset {exc.start}",
         )
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except json.JSONDecodeError as exc:
         return RawRecord(
             name, index, None, keep_raw(text), "malformed_json", exc.msg + f" at column {exc.colno}"
         )
+    except TooLongNumber as exc:
+        return RawRecord(name, index, None, keep_raw(text), "malformed_json", str(exc))
     except RecursionError:
         return RawRecord(name, index, None, keep_raw(text), "malformed_json", "nesting too deep")
+    if (unsafe := _unsafe_text(value)) is not None:
+        return RawRecord(name, index, None, keep_raw(scrub(text)), "bad_unicode", unsafe)
     if not isinstance(value, dict):
         return RawRecord(
             name,
@@ -203,18 +214,22 @@ def _read_json_document(name: str, fh: BinaryIO, max_record_bytes: int) -> Itera
     if not blob.strip():
         yield RawRecord(name, None, None, "", "empty_file", "the file holds only whitespace")
         return
+    blob = blob.removeprefix(BOM)
     if blob.lstrip()[:1] != b"[":
         yield _decode(name, 0, blob)
         return
     try:
-        items = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        items = loads_json(blob.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         yield RawRecord(name, None, None, None, "malformed_json", f"{type(exc).__name__}: {exc}")
         return
     if not items:
         yield RawRecord(name, None, None, "[]", "empty_file", "the JSON array is empty")
     for index, item in enumerate(items):
-        if isinstance(item, dict):
+        if isinstance(item, dict) and (unsafe := _unsafe_text(item)) is not None:
+            raw = keep_raw(scrub(json.dumps(item, ensure_ascii=False)))
+            yield RawRecord(name, index, None, raw, "bad_unicode", unsafe)
+        elif isinstance(item, dict):
             yield RawRecord(name, index, item, None)
         else:
             yield RawRecord(
@@ -228,7 +243,7 @@ def _read_json_document(name: str, fh: BinaryIO, max_record_bytes: int) -> Itera
 
 
 def _read_parquet(path: Path) -> Iterator[RawRecord]:
-    name = str(path)
+    name = display_name(path)
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
@@ -240,10 +255,21 @@ def _read_parquet(path: Path) -> Iterator[RawRecord]:
         yield RawRecord(name, None, None, "", "empty_file", "the Parquet file has no rows")
         return
     for index, row, damaged in parquet_rows(pf):  # a corrupt row group rejects its rows only
-        if damaged is None:
-            yield RawRecord(name, index, row, None)
-        else:
+        if damaged is not None:
             yield RawRecord(name, index, None, None, "unreadable_row_group", damaged)
+        elif isinstance(row, BadRow):  # strings that are not UTF-8: this row only
+            yield RawRecord(name, index, None, keep_raw(row.raw), "not_utf8", row.detail)
+        else:
+            yield RawRecord(name, index, row, None)
+
+
+def _unsafe_text(value: object) -> str | None:
+    """Why a decoded value cannot be written (a lone surrogate somewhere), or None."""
+    try:
+        check_text(value)
+    except UnsafeText as exc:
+        return str(exc)
+    return None
 
 
 def raw_text(record: RawRecord) -> str | None:

@@ -24,6 +24,13 @@ import httpx
 
 from errsynth.llm.backoff import RetryPolicy, parse_retry_after
 from errsynth.llm.meter import Meter
+from errsynth.llm.replies import (
+    MAX_REPLY_BYTES,
+    capped_lines,
+    checked_reply,
+    read_capped,
+    token_count,
+)
 from errsynth.llm.request import ChatRequest, ChatResult, RequestFailed
 from errsynth.llm.secrets import Scrubber, check_key_env, read_key
 
@@ -41,12 +48,15 @@ class HttpConfig:
     connect_timeout_s: float = 10.0
     stream: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_reply_bytes: int = MAX_REPLY_BYTES  # a longer reply is refused (reply_too_large)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.max_reply_bytes < 1:
+            raise ValueError(f"max_reply_bytes must be >= 1, got {self.max_reply_bytes}")
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {self.base_url!r}")
         check_key_env(self.api_key_env)
@@ -165,15 +175,17 @@ class OpenAIBackend:
     async def _attempt(self, client: httpx.AsyncClient, request: ChatRequest) -> dict[str, Any]:
         if self.config.stream:
             return await self._attempt_stream(client, request)
-        response = await client.post("chat/completions", json=request.body())
-        self._check_status(response.status_code, response.headers, response.text)
+        cap = self.config.max_reply_bytes
+        async with client.stream("POST", "chat/completions", json=request.body()) as response:
+            body = await read_capped(response, cap)
+        self._check_status(response.status_code, response.headers, body.decode("utf-8", "replace"))
         try:
-            data = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise RequestFailed(
-                "malformed_response", f"body is not JSON ({exc})", retryable=True
+                "malformed_response", f"body is not JSON ({str(exc)[:200]})", retryable=True
             ) from None
-        return _parse_completion(data)
+        return checked_reply(_parse_completion(data), cap)
 
     def _check_status(self, status: int, headers: httpx.Headers, text: str) -> None:
         if status == 200:
@@ -200,11 +212,12 @@ class OpenAIBackend:
         async with client.stream(
             "POST", "chat/completions", json=request.body(stream=True)
         ) as response:
+            cap = self.config.max_reply_bytes
             if response.status_code != 200:
-                body = (await response.aread()).decode("utf-8", "replace")
+                body = (await read_capped(response, cap)).decode("utf-8", "replace")
                 self._check_status(response.status_code, response.headers, body)
             finished = False
-            async for line in response.aiter_lines():
+            async for line in capped_lines(response, cap):
                 line = line.strip()
                 if not line or line.startswith(":") or not line.startswith("data:"):
                     continue
@@ -214,7 +227,7 @@ class OpenAIBackend:
                     break
                 try:
                     chunk = json.loads(payload)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise RequestFailed(
                         "malformed_response", "stream chunk is not JSON", retryable=True
                     ) from None
@@ -241,11 +254,10 @@ class OpenAIBackend:
                     "truncated_stream", "stream ended before [DONE]", retryable=True
                 )
         out["content"] = "".join(parts)
-        return out
+        return checked_reply(out, cap)
 
 
-def _int(v: Any) -> int:
-    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 else 0
+_int = token_count  # usage fields: huge, infinite or non-numeric values count as 0
 
 
 def _parse_completion(data: Any) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class ClientParams:
     backoff_max_s: float = 30.0
     retry_after_max_s: float = 120.0
     stream: bool = False
+    max_reply_bytes: int = 8 << 20  # longer replies are rejected as reply_too_large
     cache: str = "llm_cache.sqlite"  # relative to the run directory, or absolute
     cache_namespace: str = ""  # part of every key: separates servers serving the same name
     on_failure: Literal["reject", "stop"] = "reject"
@@ -55,7 +56,7 @@ class ClientParams:
             raise ValueError(f"client.backend must be openai, vllm or auto; got {self.backend!r}")
         if self.on_failure not in ("reject", "stop"):
             raise ValueError(f"client.on_failure must be reject or stop; got {self.on_failure!r}")
-        for name in ("concurrency", "batch_size"):
+        for name in ("concurrency", "batch_size", "max_reply_bytes"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"client.{name} must be >= 1")
         if self.max_retries < 0:
@@ -94,6 +95,7 @@ def make_backend(client: ClientParams, model: str, meter: Meter) -> Backend:
         concurrency=client.concurrency,
         timeout_s=client.timeout_s,
         stream=client.stream,
+        max_reply_bytes=client.max_reply_bytes,
         retry=RetryPolicy(
             max_retries=client.max_retries,
             base_s=client.backoff_base_s,

@@ -30,6 +30,7 @@ from errsynth.dedup.exact import exact_dedup_batches
 from errsynth.dedup.near import near_dedup_batches
 from errsynth.dedup.result import DedupResult
 
+MAX_NUM_PERM = 1024  # LSH banding search is quadratic in num_perm
 ORDER = "_order"  # keep-first order of solution rows: (source index, row number)
 
 
@@ -53,6 +54,14 @@ class DedupMinhashParams:
     rows: int | None = None
     seed: int = 1
 
+    def __post_init__(self) -> None:  # found when the recipe is loaded, not mid-run
+        if not 1 <= self.num_perm <= MAX_NUM_PERM:
+            raise ValueError(f"dedup_minhash: num_perm must be in 1..{MAX_NUM_PERM}")
+        if not 0 < self.threshold < 1:
+            raise ValueError(f"dedup_minhash: threshold must be in (0, 1), got {self.threshold}")
+        minhash = MinHashParams(num_perm=self.num_perm, seed=self.seed, ngram=self.ngram)
+        NearDedupConfig(minhash, self.threshold, self.bands, self.rows).lsh()
+
 
 @dataclass(frozen=True)
 class DecontaminateParams:
@@ -61,6 +70,12 @@ class DecontaminateParams:
     eval: tuple[str, ...] = ()
     ngram: int = 13
     fields: tuple[str, ...] = ("question",)
+
+    def __post_init__(self) -> None:
+        if self.ngram < 1:
+            raise ValueError(f"decontaminate: ngram must be >= 1, got {self.ngram}")
+        for path in self.eval:  # every line read now: a bad file is a load-time error
+            load_eval_set(path)
 
 
 @dataclass(frozen=True)

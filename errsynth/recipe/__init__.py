@@ -16,10 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
+from errsynth.recipe.bounds import (
+    MAX_GENERATE_N,
+    MAX_GENERATE_OPS,
+    container_problem,
+    process_problems,
+)
 from errsynth.recipe.jsonschema_of import dataclass_schema
+from errsynth.recipe.schema_errors import friendly_message, most_specific
 from errsynth.recipe.yaml_lines import YamlError, line_of, load_with_lines, read_text
 
 FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl"]
@@ -91,8 +97,8 @@ def recipe_schema() -> dict[str, Any]:
         "type": "object",
         "description": "Make the source with the built-in iGSM-style generator.",
         "properties": {
-            "n": {"type": "integer", "minimum": 1},
-            "max_ops": {"type": "integer", "minimum": 1, "default": 6},
+            "n": {"type": "integer", "minimum": 1, "maximum": MAX_GENERATE_N},
+            "max_ops": {"type": "integer", "minimum": 1, "maximum": MAX_GENERATE_OPS, "default": 6},
             "seed": {"type": "integer", "default": 0},
             "names": {"enum": ["full", "short"], "default": "full"},
             "distractors": {"type": ["integer", "null"], "minimum": 0},
@@ -148,6 +154,7 @@ def recipe_schema() -> dict[str, Any]:
             },
         },
         "required": ["sources"],
+        "patternProperties": {"^x-": {"description": "Free for YAML anchors (&name) to alias."}},
         "additionalProperties": False,
     }
 
@@ -188,14 +195,16 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
         raise RecipeError(
             [f"--set {assignment!r}: expected KEY=VALUE, e.g. seed=3 or mix.target.rows=1000"]
         )
-    try:
-        value = yaml.safe_load(raw) if raw else ""
-    except yaml.YAMLError as exc:
-        raise RecipeError([f"--set {assignment!r}: value is not valid YAML ({exc})"]) from exc
+    try:  # the recipe loader's bounds apply (aliases, merge keys, surrogates)
+        value = load_with_lines(raw, f"--set {key}")[0] if raw else ""
+    except YamlError as exc:
+        raise RecipeError([f"--set {key}: value is not valid YAML ({exc})"]) from exc
     parts: list[str | int] = [int(p) if _INDEX.match(p) else p for p in key.split(".")]
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         nxt = parts[i + 1]
+        if problem := container_problem(node, key, parts[:i]):
+            raise RecipeError([problem])
         if isinstance(node, list):
             if not isinstance(part, int) or part >= len(node):
                 raise RecipeError(
@@ -207,6 +216,8 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
                 node[part] = [] if isinstance(nxt, int) else {}
             node = node[part]
     last = parts[-1]
+    if problem := container_problem(node, key, parts[:-1]):
+        raise RecipeError([problem])
     if isinstance(node, list):
         if not isinstance(last, int) or last > len(node):
             raise RecipeError([f"--set {key}: {last!r} is not an index of a list of {len(node)}"])
@@ -229,7 +240,7 @@ def _path_from_key(key_path: str) -> tuple[str | int, ...]:
 def _semantic_problems(recipe: Recipe) -> list[tuple[tuple[str | int, ...], str]]:
     """Problems only the operators themselves can find (parameter values, mix spec, files)."""
     from errsynth.mix.spec import MixJob, MixSpecError
-    from errsynth.pipeline.ops import make_operator
+    from errsynth.pipeline.ops import OPERATORS, make_operator
 
     problems: list[tuple[tuple[str | int, ...], str]] = []
     data = recipe.data
@@ -246,6 +257,7 @@ def _semantic_problems(recipe: Recipe) -> list[tuple[tuple[str | int, ...], str]
                 )
         if src.get("fields") and src.get("format", "auto") not in ("jsonl", "auto"):
             problems.append((("sources", i, "fields"), "fields: only with format: jsonl"))
+    problems += process_problems(data.get("process"), {n: op.kind for n, op in OPERATORS.items()})
     for i, entry in enumerate(data.get("process", [])):
         try:
             make_operator(_resolved_entry(recipe, entry), f"process[{i}]")
@@ -315,7 +327,10 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
 
     validator = Draft202012Validator(recipe_schema())
     for err in sorted(validator.iter_errors(data), key=lambda e: [str(x) for x in e.absolute_path]):
-        problems.append(f"{where(tuple(err.absolute_path))}: {_short(err)}")
+        err = most_specific(err)
+        problems.append(
+            f"{where(tuple(err.absolute_path))}: {friendly_message(err) or _short(err)}"
+        )
     if not problems:
         problems += [f"{where(p)}: {msg}" for p, msg in _semantic_problems(recipe)]
     if problems:

@@ -7,6 +7,9 @@ from typing import Any
 
 import yaml
 
+from errsynth.recipe.yaml_guard import MAX_VALUES, merged_pairs, too_many_values_message
+from errsynth.textsafety import lone_surrogate
+
 Path_ = tuple[str | int, ...]
 
 
@@ -14,19 +17,71 @@ class YamlError(ValueError):
     """A YAML syntax error, with the file and line in the message."""
 
 
-def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
-            if key in out:
-                raise YamlError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
-            out[key] = _convert(value_node, (*path, key), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+class _Converter:
+    """Nodes to Python values with the line of each, bounded and strict.
+
+    Bounded: aliases can expand a few hundred bytes into billions of values
+    ("billion laughs"), so at most MAX_VALUES values are built and a recursive
+    alias is refused. Strict: keys must be plain scalars, merge keys (`<<`) are
+    merged, scalars must be writable text and convertible numbers.
+    """
+
+    def __init__(self, name: str, lines: dict[Path_, int]) -> None:
+        self.name = name
+        self.lines = lines
+        self.count = 0
+        self.active: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.merges: dict[int, list[tuple[yaml.Node, yaml.Node]]] = {}
+
+    def error(self, node: yaml.Node, message: str) -> YamlError:
+        return YamlError(f"{self.name}:{node.start_mark.line + 1}: {message}")
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.error(node, too_many_values_message())
+        if id(node) in self.active:
+            raise self.error(node, "a YAML alias refers to itself (recursive alias)")
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            out: dict[Any, Any] = {}
+            for key_node, value_node in merged_pairs(node, self.error, cache=self.merges):
+                key = self.key(key_node)
+                if key in out:
+                    raise self.error(key_node, f"duplicate key {key!r}")
+                out[key] = self.convert(value_node, (*path, key))
+            return out
+        finally:
+            self.active.discard(id(node))
+
+    def key(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
+            raise self.error(node, f"a key must be a plain value, not a {kind} (a `? ` key)")
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc).split(";")[0]
+            raise self.error(node, f"cannot read the value {node.value[:40]!r}: {problem}") from exc
+        if isinstance(value, str):
+            position = lone_surrogate(value)
+            if position is not None:
+                raise self.error(
+                    node,
+                    f"the text holds a lone surrogate at character {position} (not valid Unicode)",
+                )
+        elif value is not None and not isinstance(value, (bool, int, float)):
+            return node.value  # dates, binary: the text as written
+        return value
 
 
 def load_with_lines(text: str, name: str = "<recipe>") -> tuple[Any, dict[Path_, int]]:
@@ -41,7 +96,7 @@ def load_with_lines(text: str, name: str = "<recipe>") -> tuple[Any, dict[Path_,
     lines: dict[Path_, int] = {}
     if node is None:
         return None, lines
-    return _convert(node, (), lines), lines
+    return _Converter(name, lines).convert(node, ()), lines
 
 
 def line_of(lines: dict[Path_, int], path: Path_) -> int | None:

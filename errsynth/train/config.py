@@ -6,7 +6,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from errsynth.train.config_checks import (
+    check_model_ranges,
+    check_train_ranges,
+    check_types,
+    mapping,
+    yaml_value,
+)
 
 
 @dataclass
@@ -20,6 +26,7 @@ class ModelConfig:
     dropout: float = 0.0
 
     def __post_init__(self) -> None:
+        check_model_ranges(self)
         if self.pos not in ("learned", "rope"):
             raise ValueError(f"model.pos must be learned or rope, got {self.pos!r}")
         if self.n_embd % self.n_head:
@@ -61,6 +68,7 @@ class TrainConfig:
     mistake_log: MistakeLogConfig = field(default_factory=MistakeLogConfig)
 
     def __post_init__(self) -> None:
+        check_train_ranges(self)
         if self.loss_on not in ("all", "completion"):
             raise ValueError(f"loss_on must be all or completion, got {self.loss_on!r}")
         if self.mask not in ("none", "wrong", "attempt"):
@@ -84,8 +92,10 @@ class TrainConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown training settings: {sorted(unknown)}")
-        model = ModelConfig(**_coerce(ModelConfig, data.pop("model", {}) or {}))
-        ml = MistakeLogConfig(**_coerce(MistakeLogConfig, data.pop("mistake_log", {}) or {}))
+        model = ModelConfig(**_coerce(ModelConfig, mapping(data.pop("model", {}), "model")))
+        ml = MistakeLogConfig(
+            **_coerce(MistakeLogConfig, mapping(data.pop("mistake_log", {}), "mistake_log"))
+        )
         return cls(model=model, mistake_log=ml, **_coerce(cls, data))
 
 
@@ -99,6 +109,7 @@ def _coerce(kind: type, data: dict[str, Any]) -> dict[str, Any]:
                 out[k] = int(float(v)) if types[k] == "int" else float(v)
             except ValueError as exc:
                 raise ValueError(f"{k}: expected a number, got {v!r}") from exc
+    check_types(types, out)
     return out
 
 
@@ -110,7 +121,10 @@ def apply_overrides(data: dict[str, Any], pairs: list[str] | tuple[str, ...]) ->
             raise ValueError(f"{pair!r}: expected KEY=VALUE")
         node = data
         parts = key.split(".")
-        for p in parts[:-1]:
+        for i, p in enumerate(parts[:-1]):
             node = node.setdefault(p, {})
-        node[parts[-1]] = yaml.safe_load(raw)
+            if not isinstance(node, dict):
+                where = ".".join(parts[: i + 1])
+                raise ValueError(f"--set {key}: {where} is {node!r:.40}, not a mapping")
+        node[parts[-1]] = yaml_value(raw, key)
     return data

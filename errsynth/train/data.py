@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from errsynth.render.config import StyleConfig
+from errsynth.train.inputs import TrainInputError, parquet_rows
 
 QUESTION_TEMPLATE = StyleConfig().question_template
 
@@ -34,7 +34,7 @@ def parquet_files(path: str | Path) -> list[Path]:
         p = p / "shards"
     files = sorted(p.glob("*.parquet"))
     if not files:
-        raise FileNotFoundError(f"{path}: no Parquet files")
+        raise TrainInputError(f"{path}: no Parquet files (*.parquet) in it")
     return files
 
 
@@ -43,11 +43,7 @@ def iter_rows(
 ) -> Iterator[dict[str, Any]]:
     for path in paths:
         for f in parquet_files(path):
-            pf = pq.ParquetFile(f)
-            names = pf.schema_arrow.names
-            cols = [c for c in columns if c in names] if columns else None
-            for batch in pf.iter_batches(batch_size=4096, columns=cols):
-                yield from batch.to_pylist()
+            yield from parquet_rows(f, columns)  # not Parquet, non-text columns: clear errors
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from errsynth.train.data import QUESTION_TEMPLATE, iter_rows
+from errsynth.train.inputs import check_test_row
 from errsynth.train.loop import load_run, pick_device
 from errsynth.train.model import GPT
 from errsynth.train.solutions import (
@@ -56,6 +57,7 @@ def load_test(path: str | Path, limit: int | None = None) -> list[TestRow]:
         else:
             raise ValueError(f"{path}: a test row needs problem, prompt or question")
         op = r.get("op")
+        check_test_row(path, len(rows), r)
         rows.append(
             TestRow(prompt, str(r["answer"]).strip(), int(op) if op is not None else None, problem)
         )

@@ -29,6 +29,7 @@ import yaml
 from errsynth.igsm.generator import generate
 from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.data import QUESTION_TEMPLATE
 
@@ -51,15 +52,24 @@ class ValidateMixError(ValueError):
 
 def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     path = Path(path)
-    spec = yaml.safe_load(path.read_text())
+    try:  # the recipe loader: bounded aliases, merge keys, FILE:LINE errors
+        spec = load_with_lines(read_text(path), str(path))[0]
+    except (YamlError, OSError) as exc:
+        raise ValidateMixError(str(exc)) from exc
     if not isinstance(spec, dict):
         raise ValidateMixError(f"{path}: not a mapping")
-    spec = apply_overrides(spec, list(overrides))
+    try:
+        spec = apply_overrides(spec, list(overrides))
+    except ValueError as exc:
+        raise ValidateMixError(str(exc)) from exc
     for key in ("train_source", "test", "arms", "train"):
         if key not in spec:
             raise ValidateMixError(f"{path}: missing {key!r}")
     spec["_dir"] = str(path.resolve().parent)
-    TrainConfig.from_dict(spec["train"])  # validate early
+    try:
+        TrainConfig.from_dict(spec["train"])  # validate early
+    except (ValueError, TypeError) as exc:
+        raise ValidateMixError(f"{path}: train: {exc}") from exc
     if not spec.get("seeds") or len(spec["seeds"]) < 1:
         raise ValidateMixError(f"{path}: seeds must list at least one seed")
     return spec

@@ -63,8 +63,8 @@ from errsynth.transforms.arith_text import (
     is_bare_number,
     locate,
     numeral_value,
+    results_used_later,
     syntax_of,
-    used_later,
     wrong_step_text,
 )
 from errsynth.transforms.base import (
@@ -144,6 +144,7 @@ def eligible_equations(
     steps = row["steps"]
     out: dict[int, list[int]] = {}
     for step, indices in enumerate(by_step):
+        later = results_used_later(steps[step], indices, eqs) if len(indices) > 1 else set()
         for i in indices:
             eq = eqs[i]
             if eq["ok"] is not True:
@@ -156,7 +157,7 @@ def eligible_equations(
             text = steps[step]
             if kind == "annotation" and not text[: eq["end"] - 2].rstrip().endswith(eq["claimed"]):
                 continue  # not the last link of <<a=b=c>>
-            if len(indices) > 1 and used_later(text, i, indices, eqs):
+            if i in later:  # a later equation of the step reads this result
                 continue
             out.setdefault(step, []).append(i)
     return out

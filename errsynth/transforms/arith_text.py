@@ -590,6 +590,45 @@ def used_later(
     return False
 
 
+def results_used_later(
+    text: str, step_equations: Sequence[int], equations: Sequence[Mapping[str, Any]]
+) -> set[int]:
+    """The equations of one step for which `used_later` holds, in one pass.
+
+    `used_later` per equation scans every later equation: quadratic in a step
+    with 10^4 annotations. Here the last equation using each operand (iGSM
+    variable or value) is found once, and an equation's result is used later
+    when that last use comes after it.
+    """
+    last_use: dict[tuple[str, Any], int] = {}
+
+    def use(key: tuple[str, Any], i: int) -> None:
+        if last_use.get(key, -1) < i:
+            last_use[key] = i
+
+    for i in step_equations:
+        eq = equations[i]
+        parts = text[eq["start"] : eq["end"]].split(" = ")
+        if len(parts) >= 3:
+            for token in parts[1].split(" "):
+                use(("var", token), i)
+        for m in TOKEN_RE.finditer(eq["expr"]):
+            use(("num", numeral_value(m.group())), i)
+    out: set[int] = set()
+    for i in step_equations:
+        eq = equations[i]
+        if eq["kind"] == "igsm":
+            key: tuple[str, Any] = ("var", text[eq["start"] : eq["end"]].split(" = ", 1)[0])
+        else:
+            claim = CLAIM_RE.fullmatch(eq["claimed"])
+            if claim is None:
+                continue
+            key = ("num", numeral_value(claim["num"]))
+        if last_use.get(key, -1) > i:
+            out.add(i)
+    return out
+
+
 def carry_igsm_step(text: str, changed: dict[str, int], modulus: int) -> str | None:
     """iGSM step `text` with changed variables carried through it (by variable, not value).
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from errsynth.textsafety import check_text
+
 _FENCE = re.compile(r"\A```(?:json|JSON)?[ \t]*\n(.*)\n[ \t]*```\Z", re.DOTALL)
 _REFUSAL = re.compile(
     r"\A\W*(i'?m sorry|i am sorry|sorry,|i can(?:no|')t|i cannot|i won'?t|i will not|"
@@ -73,6 +75,7 @@ def json_object(text: str) -> dict[str, Any]:
         raise ValueError(f"invalid JSON ({str(exc)[:120]})") from None
     if not isinstance(obj, dict):
         raise ValueError("the reply is not a JSON object")
+    check_text(obj)  # "\ud800" escapes decode to text no writer takes (UnsafeText: ValueError)
     return obj
 
 
