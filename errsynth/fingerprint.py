@@ -31,7 +31,12 @@ class InputChangedError(RuntimeError):
 
 
 def file_fingerprint(path: Path) -> dict[str, Any]:
-    st = path.stat()
+    """Size, mtime and SHA-256 of a file; a path that cannot be read (a dangling link, a
+    link loop: ingest records those as rejects) is fingerprinted as unreadable."""
+    try:
+        st = path.stat()
+    except OSError:
+        return {"path": str(path), "unreadable": True}
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(HASH_BUFFER), b""):
@@ -55,7 +60,13 @@ def record_inputs(folder: Path, declared: list[Path], files: list[Path]) -> None
             "files": [file_fingerprint(p) for p in files],
         }
     # size and mtime as this attempt starts reading, for the check after the read
-    data["read_from"] = {str(p): [p.stat().st_size, p.stat().st_mtime_ns] for p in files}
+    data["read_from"] = {}
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError:  # unreadable (a broken link): ingest rejects it, nothing is read
+            continue
+        data["read_from"][str(p)] = [st.st_size, st.st_mtime_ns]
     tmp = target.with_name(f".{FILE_NAME}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, target)
@@ -99,7 +110,13 @@ def verify_source(folder: Path, source: str, *, quick: bool = False) -> None:
         try:
             st = p.stat()
         except OSError:
+            if fp.get("unreadable"):
+                continue  # unreadable then and now (a broken link): the same reject
             raise _changed(source, path, f"disappeared {since}") from None
+        if fp.get("unreadable"):
+            raise _changed(
+                source, path, f"was unreadable (a broken link) and is readable now {since}"
+            )
         if st.st_size != fp["size"]:
             raise _changed(
                 source, path, f"changed size ({fp['size']} -> {st.st_size} bytes) {since}"

@@ -139,7 +139,7 @@ def test_hostile_replies_in_a_run_are_rejections_with_reasons(tmp_path: Path) ->
         "process.1.llm_correct.client.timeout_s=5",
         "process.1.llm_correct.client.max_retries=1",
         "process.1.llm_correct.client.backoff_base_s=0.01",
-        "process.1.llm_correct.client.api_key_env=ERRSYNTH_TEST_KEY",
+        "process.1.llm_correct.client.api_key_env=null",  # the loopback server needs no key
         "process.1.llm_correct.client.max_reply_bytes=100000",
     ]
     with FakeLLM(responder=Oracle(out, spoil)) as server:
