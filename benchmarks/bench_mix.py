@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from errsynth.mix import mix_and_write
+from errsynth.engine.local import mix_and_write
 from errsynth.mix.synthetic import synthetic_samples
 
 STREAMS = [

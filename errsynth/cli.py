@@ -238,9 +238,9 @@ def augment(
     """
     from rich.console import Console
 
-    from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
     from errsynth.progress import counter_progress
     from errsynth.render import StyleConfig
+    from errsynth.steps.augment import AugmentSpec, augment_table, is_solutions_table
     from errsynth.transforms import make_transform
 
     console = Console(stderr=True, quiet=quiet)
@@ -329,12 +329,12 @@ def run_cmd(
         return
     from rich.console import Console
 
+    from errsynth.engine import make_executor
     from errsynth.mix.spec import MixSpecError
     from errsynth.mix.weights import MixPlanError
-    from errsynth.pipeline.executors import make_executor
-    from errsynth.pipeline.run import RunError, run_recipe
     from errsynth.progress import stage_progress
     from errsynth.recipe import RecipeError, load_recipe
+    from errsynth.runner import RunError, run_recipe
 
     console = Console(stderr=True, quiet=quiet)
     try:

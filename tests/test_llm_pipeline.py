@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from errsynth.cli import main
 from errsynth.llm.cache import ResponseCache
-from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.runner import RunError, run_recipe
 from tests.llm_models import Oracle
 from tests.llm_server import FakeLLM, hang, malformed, status, truncated
 

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from errsynth.engine.local import mix_and_write
 from errsynth.mix import (
     KEY_COLUMN,
     SORT_KEYS,
@@ -30,7 +31,6 @@ from errsynth.mix import (
     ShardWriter,
     get_tokenizer,
     input_schema,
-    mix_and_write,
     output_schema,
     plan_mix,
     prepare_batch,

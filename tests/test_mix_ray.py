@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from errsynth.engine.local import mix_and_write
 from errsynth.mix import (
     KEY_COLUMN,
     SORT_KEYS,
@@ -25,7 +26,6 @@ from errsynth.mix import (
     ShardWriter,
     get_tokenizer,
     input_schema,
-    mix_and_write,
     output_schema,
     plan_mix,
     prepare_batch,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["sources.0.generate.n=300", "output.shard_rows=200", "engine.chunk_rows=100"]

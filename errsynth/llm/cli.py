@@ -51,8 +51,8 @@ def run_dry(recipe_path: Path, out: Path | None, overrides: tuple[str, ...], qui
     """Shared by `errsynth run --dry-run` and `errsynth llm dry-run`."""
     from rich.console import Console
 
-    from errsynth.pipeline.run import RunError, run_recipe
     from errsynth.recipe import RecipeError, load_recipe
+    from errsynth.runner import RunError, run_recipe
 
     console = Console(stderr=True, quiet=quiet)
     try:

@@ -89,8 +89,8 @@ def build_arm_data(
     spec: dict[str, Any], name: str, arm: dict[str, Any], out: Path, log: Callable[[str], None]
 ) -> Path:
     """Run the arm's recipe; write ``data/ARM/train.parquet`` (the rows it trains on)."""
-    from errsynth.pipeline.run import run_recipe
     from errsynth.recipe import load_recipe
+    from errsynth.runner import run_recipe
 
     folder = out / "data" / name
     train_file = folder / "train.parquet"
