@@ -12,7 +12,7 @@ import re
 from fractions import Fraction
 
 from .core import evaluate
-from .errors import EvalError
+from .errors import DEFAULT_LIMITS, EvalError
 from .formatting import format_value
 from .numeric import parse_number
 
@@ -174,7 +174,6 @@ def _same_value(a: str, b: str) -> bool:
         return False
     if isinstance(va, Fraction) and isinstance(vb, Fraction):
         return va == vb
-    from .errors import DEFAULT_LIMITS
     from .symbolic import to_sympy, zero_test
 
     sa = to_sympy(va) if isinstance(va, Fraction) else va
