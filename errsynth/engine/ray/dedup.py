@@ -30,7 +30,7 @@ same answers (`tests/test_pipeline_ray.py`).
   min-label propagation with pointer jumping, the label being each component's
   first member in keep order (`_components`). The links are O(duplicates), not
   O(rows); besides them the driver holds one id per row, for the per-row
-  `DedupResult` that `run.py` applies to each chunk.
+  `DedupResult` that `DedupStep.split` applies to each chunk.
 
 `exact_dedup_ray` (``dedup_exact``): ``exact_keys_batch`` per block, then a groupby on
 ``key mod P``; each group keeps the first row of every key in (_order, id) order
