@@ -21,11 +21,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from errsynth.mix.spec import MixJob, MixSpecError
-from errsynth.recipe.jsonschema_of import dataclass_schema
 from errsynth.recipe.yaml_lines import YamlError, line_of, load_with_lines, read_text
-from errsynth.render import StyleConfig
 from errsynth.steps import STEPS, make_step, order_problems
-from errsynth.transforms import TRANSFORMS, ensure_registered
 
 FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl"]
 
@@ -39,39 +36,8 @@ class RecipeError(ValueError):
 
 
 def _operator_schemas() -> dict[str, Any]:
-    ensure_registered()
-    schemas: dict[str, Any] = {}
-    for name, op in STEPS.items():
-        if name == "augment":
-            transform_items = [
-                {
-                    "type": "object",
-                    "properties": {t: {"anyOf": [dataclass_schema(cls.Params), {"type": "null"}]}},
-                    "required": [t],
-                    "additionalProperties": False,
-                    "description": cls.description,
-                }
-                for t, cls in sorted(TRANSFORMS.items())
-            ]
-            schemas[name] = {
-                "type": "object",
-                "description": op.Params.__doc__,
-                "properties": {
-                    "transforms": {"type": "array", "items": {"oneOf": transform_items}},
-                    "style": dataclass_schema(StyleConfig),
-                    "include_clean": {"type": "boolean", "default": True},
-                },
-                "additionalProperties": False,
-            }
-        else:
-            sub = dataclass_schema(op.Params)
-            if "fields" in sub["properties"]:
-                sub["properties"]["fields"] = {
-                    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                    "default": ["question"],
-                }
-            schemas[name] = sub
-    return schemas
+    """Each registered step's parameter schema (`Step.params_schema`)."""
+    return {name: step.params_schema() for name, step in STEPS.items()}
 
 
 def recipe_schema() -> dict[str, Any]:

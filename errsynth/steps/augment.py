@@ -30,13 +30,14 @@ import errsynth
 from errsynth.core.atomic import write_json_atomic
 from errsynth.core.chunks import ORDER, Chunk
 from errsynth.core.context import RunContext
+from errsynth.core.jsonschema import dataclass_schema
 from errsynth.core.params import ParamError
 from errsynth.core.sink import ParquetSink
 from errsynth.render import StyleConfig
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
 from errsynth.steps.augment_rows import AugmentSpec, TransformStats, augment_row
 from errsynth.steps.base import SAMPLES, SOLUTIONS, Processed, RowStep
-from errsynth.transforms import make_transform
+from errsynth.transforms import TRANSFORMS, ensure_registered, make_transform
 
 SOLUTION_COLUMNS = {"id", "source", "question", "steps", "answer", "equations", "uses", "produces"}
 POOL_COLUMNS = ["id", "source", "steps"]
@@ -73,6 +74,31 @@ class Augment(RowStep):
             raise ParamError("augment: name at least one transform, or set include_clean: true")
         self.style = StyleConfig(**dict(self.params.style))
         self.seed = 0
+
+    @classmethod
+    def params_schema(cls) -> dict[str, Any]:
+        """The transforms (each registered transform's parameters) and the style."""
+        ensure_registered()
+        transform_items = [
+            {
+                "type": "object",
+                "properties": {t: {"anyOf": [dataclass_schema(tc.Params), {"type": "null"}]}},
+                "required": [t],
+                "additionalProperties": False,
+                "description": tc.description,
+            }
+            for t, tc in sorted(TRANSFORMS.items())
+        ]
+        return {
+            "type": "object",
+            "description": cls.Params.__doc__,
+            "properties": {
+                "transforms": {"type": "array", "items": {"oneOf": transform_items}},
+                "style": dataclass_schema(StyleConfig),
+                "include_clean": {"type": "boolean", "default": True},
+            },
+            "additionalProperties": False,
+        }
 
     def prepare(self, ctx: RunContext, chunks: Sequence[Chunk]) -> None:
         """The run's seed, and every row shown to the transforms (read lazily: only a

@@ -33,6 +33,7 @@ import pyarrow as pa
 from errsynth.core.atomic import write_json_atomic, write_parquet_atomic
 from errsynth.core.chunks import Chunk, as_table
 from errsynth.core.context import RunContext
+from errsynth.core.jsonschema import dataclass_schema
 from errsynth.core.params import parse_params
 from errsynth.core.stage import STAGE_REJECT_SCHEMA, StageDir
 
@@ -57,6 +58,17 @@ class Step:
 
     def describe(self) -> dict[str, Any]:
         return {self.name: json.loads(json.dumps(dataclasses.asdict(self.params), default=list))}
+
+    @classmethod
+    def params_schema(cls) -> dict[str, Any]:
+        """JSON Schema of the step's parameters (the recipe schema is made of these)."""
+        schema = dataclass_schema(cls.Params)
+        if "fields" in schema["properties"]:  # a lone field name is a list of one
+            schema["properties"]["fields"] = {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                "default": ["question"],
+            }
+        return schema
 
     def output_kind(self, read: TableKind) -> TableKind:
         return self.writes or read

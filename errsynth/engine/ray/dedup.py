@@ -47,7 +47,7 @@ import numpy as np
 import pyarrow as pa
 
 from errsynth.core.chunks import ORDER, chunk_offsets
-from errsynth.dedup import steps
+from errsynth.dedup import batches
 from errsynth.dedup.buckets import Edges
 from errsynth.dedup.components import min_label_components
 from errsynth.dedup.exact import exact_keys_batch
@@ -90,11 +90,11 @@ def _signatures_and_bands(
     the object store), its band records (band, band_hash, id, order, _part: 28 bytes
     each; the signature stays behind) and its `_order` values."""
     keys = op.keys(chunk, offset)
-    sig = steps.signature_batch(keys, tuple(op.params.fields), hasher, order_col=ORDER)
-    bands = steps.band_batch(sig, lsh, keep_signature=False)
+    sig = batches.signature_batch(keys, tuple(op.params.fields), hasher, order_col=ORDER)
+    bands = batches.band_batch(sig, lsh, keep_signature=False)
     part = bands.column("band_hash").to_numpy() % np.uint64(parts)
     bands = bands.append_column(PART, pa.array(part.astype(np.int64)))
-    return steps.signature_matrix(sig), bands, keys.column(ORDER).to_numpy()
+    return batches.signature_matrix(sig), bands, keys.column(ORDER).to_numpy()
 
 
 class SignatureStore:
@@ -149,7 +149,7 @@ def near_dedup_ray(
     store = SignatureStore(sig_refs, offsets) if lsh.verify_threshold is not None else None
 
     def pairs(group: pa.Table) -> pa.Table:
-        return steps.bucket_pairs(group.drop_columns([PART]), lsh, signatures=store)
+        return batches.bucket_pairs(group.drop_columns([PART]), lsh, signatures=store)
 
     with data_context(preserve_order=False, shuffle=shuffle):
         banded = ray.data.from_arrow_refs(band_refs)
@@ -287,5 +287,5 @@ def exact_dedup_ray(
         removed = collect(dups)
     if removed is None:
         return _no_links(ids, EXACT_DUPLICATE, False, {})
-    result = steps.apply_clusters(ids, removed, reason=EXACT_DUPLICATE)
+    result = batches.apply_clusters(ids, removed, reason=EXACT_DUPLICATE)
     return dataclasses.replace(result, similarity=None)
