@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from errsynth.mix import mix_and_write
+from errsynth.engine.local import mix_and_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # test helpers
 from synthetic_samples import synthetic_samples

@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import DEFAULT_CORPORA
 
-from errsynth.augment import AugmentSpec, augment_table
 from errsynth.ingest.run import ingest
 from errsynth.render import StyleConfig
+from errsynth.steps.augment import AugmentSpec, augment_table
 from errsynth.transforms import make_transform
 
 CORPORA = {

@@ -317,7 +317,7 @@ def _planted(out: Path) -> dict[str, Any]:
     """Which planted copies / originals the recipe's dedup stages removed."""
     import pyarrow.parquet as pq
 
-    from errsynth.pipeline.sources import source_solutions
+    from errsynth.runner import source_solutions
 
     sol = source_solutions(out, "gsm8k", ["id", "meta"])
     ids = sol.column("id").to_pylist()
@@ -344,8 +344,8 @@ def _planted(out: Path) -> dict[str, Any]:
 
 
 def child_pipeline(engine: str, workers: int, corpus: Path, out: Path, chunk_rows: int) -> None:
-    from errsynth.pipeline.run import run_recipe
     from errsynth.recipe import load_recipe
+    from errsynth.runner import run_recipe
 
     recipe_path = out.parent / f"recipe-{out.name}.yaml"
     recipe_path.write_text(
@@ -367,7 +367,7 @@ def child_pipeline(engine: str, workers: int, corpus: Path, out: Path, chunk_row
     if engine == "ray":
         import ray
 
-        from errsynth.pipeline.executors import RayExecutor
+        from errsynth.engine import RayExecutor
 
         # Ray puts the driver's working directory first on the workers' sys.path: run
         # from the work folder so workers import the same errsynth as the driver
@@ -385,7 +385,7 @@ def child_pipeline(engine: str, workers: int, corpus: Path, out: Path, chunk_row
 
         result["worker_errsynth"] = ray.get(ray.remote(where).remote())
     else:
-        from errsynth.pipeline.executors import LocalExecutor
+        from errsynth.engine import LocalExecutor
 
         executor = LocalExecutor()
     cpu0 = time.process_time()

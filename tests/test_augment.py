@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import corpus
 
-from errsynth.augment import AugmentSpec, augment_table
 from errsynth.cli import main
 from errsynth.ingest.run import ingest
 from errsynth.render import StyleConfig
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
+from errsynth.steps.augment import AugmentSpec, augment_table
 from errsynth.transforms import make_transform
 
 
@@ -176,7 +176,7 @@ def test_gsm8k_reorder_and_arith_coverage(tmp_path: Path) -> None:
 @pytest.mark.parametrize("parent_id", ["r1", 'quote " é 😀 \\ \n', ""])
 @pytest.mark.parametrize("fmt", [None, "gsm8k", "é"])
 def test_sample_json_splices_what_json_dumps_writes(parent_id: str, fmt: str | None) -> None:
-    from errsynth.augment import _SampleJson, sample_id
+    from errsynth.steps.augment_rows import _SampleJson, sample_id
 
     style = StyleConfig(name="natural", marker="<<é>>")
     params = make_transform("arith", rate=0.3, kinds=["digit"]).param_dict()
@@ -189,7 +189,7 @@ def test_sample_json_splices_what_json_dumps_writes(parent_id: str, fmt: str | N
 
 
 def test_sample_json_cache_tells_equal_params_of_other_types_apart() -> None:
-    from errsynth.augment import _same_json, _sample_json
+    from errsynth.steps.augment_rows import _same_json, _sample_json
 
     spec = AugmentSpec(transforms=[])
     one = _sample_json(spec, "reorder", {"rate": 1, "kinds": ("a",)})

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from text_perturb import perturb
 
-from errsynth.dedup import steps
+from errsynth.dedup import batches
 from errsynth.dedup.buckets import bucket_edges
 from errsynth.dedup.minhash import MinHasher, MinHashParams
 from errsynth.dedup.near import NearDedupConfig, near_dedup
@@ -109,10 +109,10 @@ def run_steps(table: pa.Table, config: NearDedupConfig, rnd: random.Random, keep
     cuts = sorted(rnd.sample(range(1, table.num_rows), 3)) if table.num_rows > 4 else []
     bounds = [0, *cuts, table.num_rows]
     sig = [
-        steps.signature_batch(table.slice(a, b - a), "q", hasher, order_col="order")
+        batches.signature_batch(table.slice(a, b - a), "q", hasher, order_col="order")
         for a, b in itertools.pairwise(bounds)
     ]
-    bands = pa.concat_tables([steps.band_batch(s, lsh, keep_signature) for s in sig])
+    bands = pa.concat_tables([batches.band_batch(s, lsh, keep_signature) for s in sig])
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, key in enumerate(
         zip(bands.column("band").to_pylist(), bands.column("band_hash").to_pylist(), strict=True)
@@ -123,9 +123,9 @@ def run_steps(table: pa.Table, config: NearDedupConfig, rnd: random.Random, keep
     pairs = []
     for lo in range(0, len(keys), 7):
         rows = [i for k in keys[lo : lo + 7] for i in groups[k]]
-        pairs.append(steps.bucket_pairs(bands.take(pa.array(rows, pa.int64())), lsh))
-    clusters = steps.clusters_from_pairs(pa.concat_tables(pairs))
-    return steps.apply_clusters(table, clusters)
+        pairs.append(batches.bucket_pairs(bands.take(pa.array(rows, pa.int64())), lsh))
+    clusters = batches.clusters_from_pairs(pa.concat_tables(pairs))
+    return batches.apply_clusters(table, clusters)
 
 
 @pytest.mark.parametrize("verify", [True, False])

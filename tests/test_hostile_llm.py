@@ -17,8 +17,8 @@ from errsynth.llm.http import HttpConfig, OpenAIBackend
 from errsynth.llm.meter import Meter
 from errsynth.llm.request import ChatRequest
 from errsynth.llm.session import ClientParams, LLMSession
-from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe
 from errsynth.transforms.llm.parse import json_object
 from tests.llm_models import Oracle
 from tests.llm_server import FakeLLM, answer, patched

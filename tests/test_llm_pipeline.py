@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from errsynth.cli import main
 from errsynth.llm.cache import ResponseCache
-from errsynth.pipeline.run import RunError, run_recipe
-from errsynth.recipe import RecipeError, load_recipe
+from errsynth.recipe import Recipe, RecipeError, load_recipe
+from errsynth.runner import RunError, run_recipe
 from tests.llm_models import Oracle
 from tests.llm_server import FakeLLM, hang, malformed, status, truncated
 
@@ -315,10 +315,26 @@ def test_api_key_never_written(tmp_path: Path, monkeypatch) -> None:
             assert secret.encode() not in p.read_bytes(), p
 
 
-def test_llm_operator_before_augment_is_refused(tmp_path: Path) -> None:
+def test_llm_operator_before_augment_is_refused_when_the_recipe_loads(tmp_path: Path) -> None:
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
         "name: r\nsources: [{name: g, generate: {n: 3}}]\nprocess:\n  - llm_correct: {model: m}\n"
     )
-    with pytest.raises(RecipeError, match=r"r.yaml:4: process.0: .*after augment"):
-        load_recipe(recipe)  # found when the recipe is loaded (recipe validate too)
+    with pytest.raises(
+        RecipeError,
+        match=r"r\.yaml:4: process\.0: llm_correct reads samples: "
+        "put it after augment",
+    ):
+        load_recipe(recipe)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_recipe_object_out_of_order_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    data = {
+        "name": "r",
+        "sources": [{"name": "g", "generate": {"n": 3}}],
+        "process": [{"augment": {"transforms": []}}, {"filter": {"min_steps": 2}}],
+    }
+    with pytest.raises(RunError, match=r"process\[1\] filter reads solutions: only steps"):
+        run_recipe(Recipe(data=data), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from synthetic_samples import synthetic_samples
 
+from errsynth.engine.local import mix_and_write
 from errsynth.mix import (
     KEY_COLUMN,
     SORT_KEYS,
@@ -31,7 +32,6 @@ from errsynth.mix import (
     ShardWriter,
     get_tokenizer,
     input_schema,
-    mix_and_write,
     output_schema,
     plan_mix,
     prepare_batch,

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 from synthetic_samples import synthetic_samples
 
+from errsynth.engine.local import mix_and_write
 from errsynth.mix import (
     KEY_COLUMN,
     SORT_KEYS,
@@ -26,7 +27,6 @@ from errsynth.mix import (
     ShardWriter,
     get_tokenizer,
     input_schema,
-    mix_and_write,
     output_schema,
     plan_mix,
     prepare_batch,

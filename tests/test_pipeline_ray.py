@@ -23,13 +23,14 @@ import pytest
 import yaml
 from synthetic_samples import synthetic_samples
 
+from errsynth.core.chunks import ORDER, Chunk
 from errsynth.dedup.result import DedupResult
+from errsynth.engine import LocalExecutor, RayExecutor
+from errsynth.engine.local import mix_and_write
 from errsynth.igsm.generator import generate
-from errsynth.mix import mix_and_write
-from errsynth.pipeline.executors import LocalExecutor, RayExecutor
-from errsynth.pipeline.ops import ORDER, make_operator
-from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe
+from errsynth.steps import make_step
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("ray")
@@ -150,9 +151,9 @@ def test_ray_dedup_gives_the_local_verdicts(ray_local: Any) -> None:
         ({"dedup_exact": {"fields": "question"}}, 3, "sort"),
     ]
     for entry, partitions, shuffle in cases:
-        op = make_operator(entry, "test")
-        local = LocalExecutor().dedup(op, chunks)
-        remote = RayExecutor(partitions=partitions, shuffle=shuffle).dedup(op, chunks)
+        op = make_step(entry, "test")
+        local = op.decide(LocalExecutor(), chunks)
+        remote = op.decide(RayExecutor(partitions=partitions, shuffle=shuffle), chunks)
         assert local.num_removed >= 25, entry
         _assert_same_result(local, remote)
 
@@ -184,7 +185,7 @@ def test_ray_mix_gives_the_local_shards_rejects_and_manifest(
     for i in range(0, table.num_rows, 700):  # the executor mixes chunk files
         parts.append(tmp_path / f"part-{i}.parquet")
         pq.write_table(table.slice(i, 700), parts[-1])
-    remote = RayExecutor().mix(parts, tmp_path / "ray", spec)
+    remote = RayExecutor().mix([Chunk.at(p) for p in parts], tmp_path / "ray", spec)
     assert local["rows_repeated"] > 0
     assert set(local["rejected_by_reason"]) == {"no_stream", "over_quota"}
     assert _without_timings(remote) == _without_timings(local)

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from errsynth.cli import main
-from errsynth.pipeline.executors import LocalExecutor, RayExecutor
-from errsynth.pipeline.run import RunError, run_recipe
+from errsynth.engine import LocalExecutor, RayExecutor
 from errsynth.recipe import load_recipe
+from errsynth.runner import RunError, run_recipe
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 SMALL = ["sources.0.generate.n=300", "output.shard_rows=200", "engine.chunk_rows=100"]
@@ -149,7 +149,7 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing_half_written(
 ) -> None:
     import errno
 
-    import errsynth.pipeline.run as run_mod
+    import errsynth.core.atomic as run_mod  # the one atomic writer every stage uses
 
     ref = tmp_path / "ref"
     run_recipe(load_recipe(RECIPES / "quickstart.yaml", SMALL), ref)

@@ -10,9 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import corpus
 
-from errsynth.pipeline.run import run_recipe
-from errsynth.pipeline.sources import source_solutions
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe, source_solutions
 
 pytestmark = pytest.mark.corpora
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from errsynth.pipeline.executors import LocalExecutor, RayExecutor
-from errsynth.pipeline.run import run_recipe
+from errsynth.engine import LocalExecutor, RayExecutor
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe
 
 DATA = Path(__file__).parent / "data" / "gsm8k_mini.jsonl"
 

@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-import errsynth.pipeline.sources as sources
+import errsynth.runner.sources as sources
 from errsynth.cli import main
-from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.runner import RunError, run_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -191,7 +191,7 @@ def test_a_source_inside_the_output_directory_is_refused(tmp_path: Path) -> None
 def _hold_lock(out: Path) -> subprocess.Popen[str]:
     code = (
         "import sys, time\n"
-        "from errsynth.runlock import RunLock\n"
+        "from errsynth.runner.runlock import RunLock\n"
         f"with RunLock({str(out)!r}):\n"
         "    print('held', flush=True)\n"
         "    time.sleep(120)\n"
@@ -227,7 +227,7 @@ def test_force_on_a_directory_another_run_writes_is_refused(tmp_path: Path) -> N
 
 
 def test_the_lock_is_released_when_the_run_ends(tmp_path: Path) -> None:
-    from errsynth.runlock import RunLock, RunLockedError
+    from errsynth.runner.runlock import RunLock, RunLockedError
 
     out = tmp_path / "run"
     with RunLock(out), pytest.raises(RunLockedError, match=f"pid {os.getpid()}"):

@@ -10,11 +10,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import errsynth.pipeline.sources as sources
-from errsynth.pipeline.executors import LocalExecutor
-from errsynth.pipeline.run import run_recipe
-from errsynth.pipeline.sources import source_solutions
+import errsynth.runner.sources as sources
+from errsynth.engine import LocalExecutor
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe, source_solutions
 
 DATA = Path(__file__).parent / "data"
 

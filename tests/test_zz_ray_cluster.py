@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
+from errsynth.runner import run_recipe
 from tests.ray_nodes import RayHead
 
 ROOT = Path(__file__).resolve().parents[1]

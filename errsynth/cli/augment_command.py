@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.cli.ui.progress import counter_progress
 from errsynth.cli.ui.summary import augment_summary
 from errsynth.ingest.run import FormatError
@@ -14,6 +13,7 @@ from errsynth.ingest.run import ingest as run_ingest
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines
 from errsynth.render import StyleConfig
 from errsynth.safe_text import markup_escape, safe_console
+from errsynth.steps.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.transforms import make_transform
 
 

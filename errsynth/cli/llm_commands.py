@@ -15,8 +15,8 @@ from errsynth.llm.cache import ResponseCache
 from errsynth.llm.http import HttpConfig, OpenAIBackend
 from errsynth.llm.request import ChatRequest
 from errsynth.llm.secrets import APIKeyError
-from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import RecipeError, load_recipe
+from errsynth.runner import RunError, run_recipe
 from errsynth.safe_text import markup_escape, safe_console
 
 

@@ -9,13 +9,13 @@ import click
 from errsynth.cli.llm_commands import run_dry
 from errsynth.cli.ui.progress import stage_progress
 from errsynth.cli.ui.summary import run_summary
+from errsynth.engine import make_executor
 from errsynth.llm.secrets import APIKeyError
 from errsynth.mix.spec import MixSpecError
 from errsynth.mix.weights import MixPlanError
-from errsynth.pipeline.executors import make_executor
-from errsynth.pipeline.run import RunError, run_recipe
 from errsynth.recipe import RecipeError, load_recipe
 from errsynth.report import ReportError, write_report
+from errsynth.runner import RunError, run_recipe
 from errsynth.safe_text import echo, markup_escape, safe_console
 
 

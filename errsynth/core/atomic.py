@@ -37,9 +37,10 @@ def write_text_atomic(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    text = json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n"
-    write_text_atomic(path, text)
+def write_json_atomic(path: Path, obj: Any, *, ensure_ascii: bool = True) -> None:
+    """`obj` as indented JSON (`default=str`); `ensure_ascii=False` keeps UTF-8 text as is."""
+    text = json.dumps(obj, indent=2, sort_keys=False, default=str, ensure_ascii=ensure_ascii)
+    write_text_atomic(path, text + "\n")
 
 
 def write_parquet_atomic(table: pa.Table, path: Path, compression: str = "zstd") -> None:

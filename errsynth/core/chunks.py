@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+ORDER = "_order"
+"""Keep-first order of solution rows: (source index << 40) | record number; every sample
+carries its parent's. An internal column: never in shards (the mix reads without it)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,12 @@ class Chunk:
 
     def select(self, columns: list[str]) -> pa.Table:
         return self.table(columns)
+
+    def project(self, keep: Collection[str] | None) -> pa.Table:
+        """The columns of the file that are in `keep` (all when None), in the file's order."""
+        if keep is None:
+            return self.table()
+        return self.table([n for n in pq.read_schema(self.path).names if n in keep])
 
 
 def as_table(chunk: Chunk | pa.Table) -> pa.Table:

@@ -15,3 +15,7 @@ class Rejection(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class RunError(RuntimeError):
+    """A run that cannot go on (not one row's fault); the message says what to do."""

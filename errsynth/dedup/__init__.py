@@ -2,7 +2,7 @@
 
 Engine-independent functions on Arrow tables. The local engine calls
 `exact_dedup`, `near_dedup` and `decontaminate`; a distributed engine composes
-`exact_keys_batch`, the steps of `errsynth.dedup.steps` and
+`exact_keys_batch`, the steps of `errsynth.dedup.batches` and
 `decontaminate_batch` around its own shuffle. See README.md in this package.
 """
 

@@ -2,7 +2,7 @@
 
 This is the local engine's path, on numpy arrays in keep order (row `i` of every
 array is the row of rank `i`). The distributed path runs the same three steps as
-Arrow-table functions (`errsynth.dedup.steps`) around a shuffle, and gives the
+Arrow-table functions (`errsynth.dedup.batches`) around a shuffle, and gives the
 same edges, hence the same clusters.
 """
 

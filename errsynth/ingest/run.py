@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import time
 import traceback
 from collections import Counter
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import errsynth
+from errsynth.core.atomic import write_json_atomic
+from errsynth.core.sink import ParquetSink
 from errsynth.ingest.base import READERS, Parsed, ReaderOptions, Reject, stable_id
 from errsynth.ingest.numberflow import arithmetic_flow
 from errsynth.ingest.readers import ensure_registered
@@ -31,7 +32,6 @@ from errsynth.ingest.records import (
     raw_text,
     read_items,
 )
-from errsynth.parquet_sink import ParquetSink
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
 
 DETECT_PEEK = 50
@@ -287,7 +287,5 @@ def ingest(
         **stats.as_manifest(),
         "outputs": {"solutions": "solutions.parquet", "rejects": "rejects.parquet"},
     }
-    tmp = out / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, out / "manifest.json")
+    write_json_atomic(out / "manifest.json", manifest)
     return stats

@@ -15,7 +15,9 @@ from typing import Any, Literal, Protocol
 
 from errsynth.llm.backoff import RetryPolicy
 from errsynth.llm.cache import ResponseCache
+from errsynth.llm.http import HttpConfig, OpenAIBackend
 from errsynth.llm.meter import Meter
+from errsynth.llm.ray_vllm import RayVLLMBackend, VLLMConfig, vllm_available
 from errsynth.llm.request import ChatRequest, ChatResult
 from errsynth.llm.secrets import check_key_env
 
@@ -68,8 +70,6 @@ class ClientParams:
     def resolved_backend(self) -> str:
         if self.backend != "auto":
             return self.backend
-        from errsynth.llm.ray_vllm import vllm_available
-
         return "vllm" if vllm_available() and self.vllm else "openai"
 
     def cache_path(self, run_dir: Path | None) -> Path:
@@ -82,13 +82,9 @@ class ClientParams:
 def make_backend(client: ClientParams, model: str, meter: Meter) -> Backend:
     kind = client.resolved_backend()
     if kind == "vllm":
-        from errsynth.llm.ray_vllm import RayVLLMBackend, VLLMConfig
-
         opts = dict(client.vllm)
         opts.setdefault("model_source", model)
         return RayVLLMBackend(VLLMConfig(**opts), meter)
-    from errsynth.llm.http import HttpConfig, OpenAIBackend
-
     config = HttpConfig(
         base_url=client.base_url,
         api_key_env=client.api_key_env,

@@ -1,7 +1,8 @@
 """Mixing: named streams with weights, token counts, a deterministic shuffle, Parquet shards.
 
 Engine-independent pieces (each a pure function of rows, seed and spec, or a
-mergeable accumulator) and the local engine's `mix_and_write`:
+mergeable accumulator); the engines' mixtures are `errsynth.engine.local.mix_and_write`
+and `errsynth.engine.ray.mix_ray`:
 
 - `spec`: ``MixJob`` / ``MixSpec`` / ``OutputSpec`` parsed from a recipe's ``mix:``/``output:``
 - `tokenizers`: ``get_tokenizer("whitespace" | "tiktoken:<enc>" | "hf:<tokenizer.json>")``
@@ -17,7 +18,6 @@ mergeable accumulator) and the local engine's `mix_and_write`:
 from errsynth.mix.annotate import MIX_REJECT_SCHEMA, annotate, stream_totals
 from errsynth.mix.columns import MIX_COLUMNS, MixInputError, input_schema, output_schema
 from errsynth.mix.hashing import row_key, row_keys
-from errsynth.mix.local import mix_and_write
 from errsynth.mix.manifest import MixCounts, build_manifest, write_json_atomic
 from errsynth.mix.pipeline import prepare_batch, select_batch
 from errsynth.mix.select import KeyHistogram, Refiner, Selection, expand
@@ -63,7 +63,6 @@ __all__ = [
     "expand",
     "get_tokenizer",
     "input_schema",
-    "mix_and_write",
     "output_schema",
     "plan_mix",
     "prepare_batch",

@@ -1,6 +1,6 @@
-"""Steps of the mixture shared by the local (`mix.local`) and Ray (`pipeline.ray_stages`)
-engines: clearing an old output, input counts, phase timings, the shard and reject
-writers with the output settings, and the manifest."""
+"""Steps of the mixture shared by the local (`engine.local.mix`) and Ray (`engine.ray.mix`)
+engines: clearing an old output, input and output counts, the reject shuffle key, phase
+timings, the shard and reject writers with the output settings, and the manifest."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from typing import Any
 import pyarrow as pa
 
 from errsynth.mix.annotate import MIX_REJECT_SCHEMA
+from errsynth.mix.hashing import row_keys
 from errsynth.mix.manifest import MixCounts, build_manifest, count_values, write_json_atomic
+from errsynth.mix.shuffle import KEY_COLUMN
 from errsynth.mix.spec import MixJob
 from errsynth.mix.weights import MixPlan
 from errsynth.mix.writer import SHARD_DIR, ShardInfo, ShardWriter
 
 REJECT_PREFIX = "mix"
 REJECT_DIR = "rejects"
+_REJECT_NAMESPACE = "\x00rejects"
 
 
 def prepare_output(out_dir: Path, overwrite: bool) -> None:
@@ -115,3 +118,27 @@ def write_mix_manifest(
     )
     write_json_atomic(out_dir / "manifest.json", manifest)
     return manifest
+
+
+def reject_key(seed: int, table: pa.Table) -> pa.Table:
+    """The rejects' shuffle key (their order in `rejects/mix-*`), from the mix seed."""
+    keys = row_keys(seed, _REJECT_NAMESPACE, table.column("id"))
+    return table.append_column(
+        pa.field(KEY_COLUMN, pa.uint64(), nullable=False), pa.array(keys, pa.uint64())
+    )
+
+
+def count_out(counts: MixCounts, out: pa.Table) -> None:
+    """Add a batch of selected rows to the output counts (rows, tokens by stream, kind, source)."""
+    n = out.num_rows
+    if not n:
+        return
+    counts.rows_out += n
+    tokens = out.column("n_tokens").to_numpy()
+    counts.out_rows += count_values(out.column("stream"))
+    counts.out_tokens += count_values(out.column("stream"), tokens.tolist())
+    if "kind" in out.schema.names:
+        counts.kind_out += count_values(out.column("kind"))
+        counts.kind_tokens_out += count_values(out.column("kind"), tokens.tolist())
+    if "source" in out.schema.names:
+        counts.source_out += count_values(out.column("source"))

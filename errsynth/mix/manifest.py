@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 import errsynth
+from errsynth.core.atomic import write_json_atomic as core_write_json
 from errsynth.mix.weights import MixPlan, achieved
 from errsynth.mix.writer import ShardInfo
 
@@ -132,17 +130,7 @@ def build_manifest(
 
 
 def write_json_atomic(path: Path | str, obj: Any) -> None:
-    """Write JSON to a temp file in the same folder, then rename over ``path``."""
+    """The manifest as UTF-8 JSON, written atomically (`core.atomic`), its folder made."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2, ensure_ascii=False, default=str)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    core_write_json(path, obj, ensure_ascii=False)

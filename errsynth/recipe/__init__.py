@@ -1,9 +1,10 @@
-"""YAML recipes: sources, a `process:` list of registered operators, the mixture and the output.
+"""YAML recipes: sources, a `process:` list of registered steps, the mixture and the output.
 
 `load_recipe` reads a file, applies `--set key=value` overrides, validates the
 structure against the JSON Schema (`recipe_schema()`, also `errsynth recipe
-schema`) and every operator's parameters by building it, and reports each
-problem as `FILE:LINE: path: message`.
+schema`), every step's parameters by building it and the steps' order by what
+each reads and writes (`steps.plan`), and reports each problem as
+`FILE:LINE: path: message`.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from errsynth.mix.spec import MixJob, MixSpecError
 from errsynth.recipe.bounds import (
     MAX_GENERATE_N,
     MAX_GENERATE_OPS,
     container_problem,
-    process_problems,
+    field_problems,
 )
-from errsynth.recipe.jsonschema_of import dataclass_schema
 from errsynth.recipe.schema_errors import friendly_message, most_specific
 from errsynth.recipe.yaml_lines import YamlError, line_of, load_with_lines, read_text
+from errsynth.steps import STEPS, kinds_read, make_step, order_problems
 
 FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl"]
 
@@ -40,43 +42,8 @@ class RecipeError(ValueError):
 
 
 def _operator_schemas() -> dict[str, Any]:
-    from errsynth.pipeline.ops import OPERATORS
-    from errsynth.render import StyleConfig
-    from errsynth.transforms import TRANSFORMS, ensure_registered
-
-    ensure_registered()
-    schemas: dict[str, Any] = {}
-    for name, op in sorted(OPERATORS.items()):
-        if name == "augment":
-            transform_items = [
-                {
-                    "type": "object",
-                    "properties": {t: {"anyOf": [dataclass_schema(cls.Params), {"type": "null"}]}},
-                    "required": [t],
-                    "additionalProperties": False,
-                    "description": cls.description,
-                }
-                for t, cls in sorted(TRANSFORMS.items())
-            ]
-            schemas[name] = {
-                "type": "object",
-                "description": op.Params.__doc__,
-                "properties": {
-                    "transforms": {"type": "array", "items": {"oneOf": transform_items}},
-                    "style": dataclass_schema(StyleConfig),
-                    "include_clean": {"type": "boolean", "default": True},
-                },
-                "additionalProperties": False,
-            }
-        else:
-            sub = dataclass_schema(op.Params)
-            if "fields" in sub["properties"]:
-                sub["properties"]["fields"] = {
-                    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                    "default": ["question"],
-                }
-            schemas[name] = sub
-    return schemas
+    """Each registered step's parameter schema (`Step.params_schema`)."""
+    return {name: step.params_schema() for name, step in STEPS.items()}
 
 
 def recipe_schema() -> dict[str, Any]:
@@ -238,10 +205,7 @@ def _path_from_key(key_path: str) -> tuple[str | int, ...]:
 
 
 def _semantic_problems(recipe: Recipe) -> list[tuple[tuple[str | int, ...], str]]:
-    """Problems only the operators themselves can find (parameter values, mix spec, files)."""
-    from errsynth.mix.spec import MixJob, MixSpecError
-    from errsynth.pipeline.ops import OPERATORS, make_operator
-
+    """Problems only the steps themselves can find (parameter values, order, mix spec, files)."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
     data = recipe.data
     names = [s.get("name") for s in data.get("sources", [])]
@@ -257,12 +221,17 @@ def _semantic_problems(recipe: Recipe) -> list[tuple[tuple[str | int, ...], str]
                 )
         if src.get("fields") and src.get("format", "auto") not in ("jsonl", "auto"):
             problems.append((("sources", i, "fields"), "fields: only with format: jsonl"))
-    problems += process_problems(data.get("process"), {n: op.kind for n, op in OPERATORS.items()})
+    steps = []
     for i, entry in enumerate(data.get("process", [])):
         try:
-            make_operator(_resolved_entry(recipe, entry), f"process[{i}]")
+            steps.append(make_step(_resolved_entry(recipe, entry), f"process[{i}]"))
         except (ValueError, TypeError) as exc:
             problems.append((("process", i), str(exc)))
+    if not problems:
+        order = order_problems(steps)
+        problems += [(("process", i), msg) for i, msg in order]
+        if not order:  # the columns each step reads, in the table it reads at that point
+            problems += field_problems(data.get("process"), kinds_read(steps))
     if "mix" in data or "output" in data:
         try:
             MixJob.from_dict(
@@ -348,13 +317,11 @@ def _short(err: Any) -> str:
         and len(path) == 2
         and isinstance(inst, dict)
     ):
-        from errsynth.pipeline.ops import OPERATORS
-
-        unknown = [k for k in inst if k not in OPERATORS]
+        unknown = [k for k in inst if k not in STEPS]
         if len(inst) != 1:
             return f"expected one {{operator: {{params}}}} mapping, got keys {sorted(inst)}"
         if unknown:
-            return f"unknown operator {unknown[0]!r}; choose from {', '.join(sorted(OPERATORS))}"
+            return f"unknown operator {unknown[0]!r}; choose from {', '.join(STEPS.names())}"
     if err.validator == "oneOf" and path[:1] == ["sources"] and isinstance(inst, dict):
         if "path" in inst and "generate" in inst:
             return "give either path: or generate:, not both"

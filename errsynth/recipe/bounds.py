@@ -37,36 +37,22 @@ def _text_columns(schema: pa.Schema) -> list[str]:
     ]
 
 
-def process_problems(process: Any, kinds: Mapping[str, str]) -> list[Problem]:
-    """Columns the operators read, and operator order, checked against what each one sees.
-
-    `kinds` maps operator names to their kind (`augment` turns solution rows
-    into sample rows; only dedup and `llm` operators may follow it, and `llm`
-    operators need it first).
-    """
+def field_problems(process: Any, reads: Sequence[str]) -> list[Problem]:
+    """The `fields:` each dedup/decontamination step reads, checked against the text
+    columns of the table it reads at that point (`reads[i]`: "solutions" or "samples",
+    from the steps' declared inputs and outputs)."""
     problems: list[Problem] = []
     if not isinstance(process, list):
         return problems
-    augmented = False
     for i, entry in enumerate(process):
-        if not isinstance(entry, Mapping) or len(entry) != 1:
+        if not isinstance(entry, Mapping) or len(entry) != 1 or i >= len(reads):
             continue
         ((name, params),) = entry.items()
-        kind = kinds.get(name)
-        if kind == "llm" and not augmented:
-            problems.append(
-                ((("process", i)), f"{name}: LLM operators work on samples: put them after augment")
-            )
-        elif augmented and kind not in ("dedup", "llm"):
-            problems.append(
-                ((("process", i)), f"{name}: only dedup and LLM operators may follow augment")
-            )
         if name in FIELD_OPERATORS and (params is None or isinstance(params, Mapping)):
             fields = (params or {}).get("fields", ["question"])
             fields = [fields] if isinstance(fields, str) else fields
-            table, schema = (
-                ("sample", SAMPLE_SCHEMA) if augmented else ("solution", SOLUTION_SCHEMA)
-            )
+            samples = reads[i] == "samples"
+            table, schema = ("sample", SAMPLE_SCHEMA) if samples else ("solution", SOLUTION_SCHEMA)
             columns = _text_columns(schema)
             for f in fields if isinstance(fields, list) else []:
                 if f not in columns:
@@ -77,6 +63,4 @@ def process_problems(process: Any, kinds: Mapping[str, str]) -> list[Problem]:
                             f"point; text columns: {', '.join(columns)}",
                         )
                     )
-        if kind == "augment":
-            augmented = True
     return problems

@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 import yaml
 
 from errsynth.igsm.generator import generate
-from errsynth.pipeline.run import run_recipe
 from errsynth.recipe import load_recipe
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
+from errsynth.runner import run_recipe
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.data import QUESTION_TEMPLATE
 

@@ -1,6 +1,6 @@
 """LLM operators: llm_correct, llm_mistake, llm_paraphrase (recipe `process:` entries).
 
-Importing this package registers them in :data:`errsynth.pipeline.ops.OPERATORS`.
+The `llm_*` steps (`errsynth.steps.llm`) run them.
 They run after `augment`, on sample rows; see docs/llm.md.
 """
 

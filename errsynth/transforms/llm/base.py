@@ -1,6 +1,7 @@
 """The LLM operators' common part: parameters, requests, selection, output rows.
 
-An LLM operator runs after `augment`, on sample rows. For every input sample it
+An LLM operator works on sample rows (the `llm_*` driver steps, `steps.llm`, run it
+after `augment`). For every input sample it
 *plans* (is the sample one it takes? then a request, or a skip with a reason),
 and for every answer it *finishes* (a new sample row, or a rejection with a
 reason). Planning and finishing are pure functions of the sample, its clean
@@ -18,9 +19,10 @@ from dataclasses import dataclass, field
 from string import Template
 from typing import Any, ClassVar
 
+from errsynth.core.errors import Rejection
+from errsynth.core.params import ParamError, parse_params
 from errsynth.llm.request import ChatRequest, ChatResult
 from errsynth.llm.session import ClientParams
-from errsynth.pipeline.ops import Operator
 from errsynth.transforms.base import row_rng
 from errsynth.transforms.llm.parse import ReplyError, classify_failure
 from errsynth.transforms.llm.prompts import DEFAULTS, check_template, fill
@@ -60,13 +62,8 @@ class LLMParams:
     prompt: str | None = None  # override of the user prompt template
 
 
-class Skip(Exception):
+class Skip(Rejection):
     """A sample the operator takes but cannot make a request for (recorded as a reject)."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass
@@ -83,20 +80,16 @@ def _nested(cls: type, value: Any, where: str) -> Any:
     if value is None:
         return cls()
     if not isinstance(value, Mapping):
-        raise ValueError(f"{where}: expected a mapping")
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise ValueError(f"{where}: unknown parameter(s) {unknown}; known: {sorted(known)}")
-    return cls(
-        **{k: tuple(v) if isinstance(v, list) and k != "extra" else v for k, v in value.items()}
-    )
+        raise ParamError(f"{where}: expected a mapping")
+    return parse_params(cls, value, where)
 
 
-class LLMOperator(Operator):
-    """Base of llm_correct, llm_mistake, llm_paraphrase (pipeline kind ``llm``)."""
+class LLMOperator:
+    """Base of llm_correct, llm_mistake, llm_paraphrase: per sample, `plan` a request
+    (or Skip), and `finish` a reply into a new sample (or ReplyError)."""
 
-    kind = "llm"  # type: ignore[assignment]
+    name: ClassVar[str]
+    Params: ClassVar[type[LLMParams]]
     default_kinds: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Mapping[str, Any]) -> None:
@@ -107,16 +100,19 @@ class LLMOperator(Operator):
             params["sampling"] = _nested(
                 SamplingParams, params["sampling"], f"{self.name}.sampling"
             )
-        super().__init__(params)
+        self.params: Any = parse_params(self.Params, params, self.name)
         p = self.params
         if not isinstance(p.model, str) or not p.model.strip():
-            raise ValueError(f"{self.name}: name the model (model: ...)")
+            raise ParamError(f"{self.name}: name the model (model: ...)")
         if not 0.0 < p.rate <= 1.0:
-            raise ValueError(f"{self.name}: rate must be in (0, 1], got {p.rate}")
+            raise ParamError(f"{self.name}: rate must be in (0, 1], got {p.rate}")
         system, user = DEFAULTS[self.name]
         self.system_template = check_template(self.name, p.system or system, "system")
         self.user_template: Template = check_template(self.name, p.prompt or user, "prompt")
         self.request_params = p.sampling.request_params()
+
+    def describe(self) -> dict[str, Any]:
+        return {self.name: json.loads(json.dumps(dataclasses.asdict(self.params), default=list))}
 
     # --- selection and requests ------------------------------------------------------
 

@@ -19,16 +19,15 @@ from typing import Any, Literal
 
 from errsynth.evaluate import answers_equal
 from errsynth.llm.request import ChatResult
-from errsynth.pipeline.ops import register
 from errsynth.render.config import step_separator
 from errsynth.render.lema import CORRECT, EXPLANATION, INCORRECT, INSTRUCTION, ORIGINAL
 from errsynth.render.result import assemble
 from errsynth.render.segments import Seg, Turn, flatten, join
 from errsynth.transforms.base import WrongAttempt
 from errsynth.transforms.llm.base import Job, LLMOperator, LLMParams, Skip
-from errsynth.transforms.llm.checks import solution_problems
 from errsynth.transforms.llm.parse import ReplyError, parse_correction
 from errsynth.transforms.llm.prompts import numbered
+from errsynth.validate.llm import solution_problems
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,6 @@ def student_solution(
     return steps[:at] + attempt_steps, at + inside + 1, e
 
 
-@register
 class LLMCorrect(LLMOperator):
     name = "llm_correct"
     Params = CorrectParams

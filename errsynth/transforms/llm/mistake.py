@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from errsynth.llm.request import ChatResult
-from errsynth.pipeline.ops import register
 from errsynth.render import StyleConfig, render, round_trip_ok, style_draws
 from errsynth.transforms.base import Candidate, WrongAttempt, row_rng
 from errsynth.transforms.llm.base import Job, LLMOperator, LLMParams, Skip
-from errsynth.transforms.llm.checks import checkable_steps, mistake_problems
 from errsynth.transforms.llm.parse import ReplyError, parse_mistake
 from errsynth.transforms.llm.prompts import numbered
+from errsynth.validate.llm import checkable_steps, mistake_problems
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,6 @@ class MistakeParams(LLMParams):
     style: Mapping[str, Any] = field(default_factory=dict)  # rendering, as augment's style
 
 
-@register
 class LLMMistake(LLMOperator):
     name = "llm_mistake"
     Params = MistakeParams

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from errsynth.llm.request import ChatResult
-from errsynth.pipeline.ops import register
 from errsynth.render.config import INLINE_STYLES
 from errsynth.render.result import mask_spans_of
 from errsynth.transforms.llm.base import Job, LLMOperator, LLMParams, Skip
-from errsynth.transforms.llm.checks import equations
 from errsynth.transforms.llm.parse import ReplyError, parse_tagged
+from errsynth.validate.llm import equations
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,6 @@ def _verdicts(text: str) -> list[tuple[str, str, bool | None]]:
     return [(e["expr"], e["claimed"], e["ok"]) for e in equations([text])]
 
 
-@register
 class LLMParaphrase(LLMOperator):
     name = "llm_paraphrase"
     Params = ParaphraseParams

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from errsynth.core.errors import Rejection
 from errsynth.textsafety import check_text
 
 _FENCE = re.compile(r"\A```(?:json|JSON)?[ \t]*\n(.*)\n[ \t]*```\Z", re.DOTALL)
@@ -26,11 +27,8 @@ MAX_STEPS = 200
 MAX_FIELD = 20_000
 
 
-class ReplyError(ValueError):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class ReplyError(Rejection, ValueError):
+    """A reply that is no answer; `reason` is the code the reject keeps."""
 
 
 def classify_failure(

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from errsynth.evaluate import answers_equal
+from errsynth.igsm import check
 from errsynth.ingest.equations import step_equations
 
 
@@ -19,8 +20,6 @@ def is_igsm(row: Mapping[str, Any]) -> bool:
 
 
 def igsm_check(question: str, steps: Sequence[str], answer: str) -> tuple[bool, str]:
-    from errsynth.igsm import check
-
     try:
         res = check(question, " ".join(s.strip() for s in steps), answer)
     except Exception as exc:  # the checker's own parse errors: the text is not iGSM

@@ -23,12 +23,16 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from errsynth.fingerprint import record_inputs, verify_source
+import errsynth
+from errsynth.core.atomic import write_json_atomic, write_parquet_atomic
+from errsynth.core.chunks import ORDER, Chunk
+from errsynth.core.context import RunContext
+from errsynth.igsm.generator import generate
 from errsynth.ingest.base import ReaderOptions
 from errsynth.ingest.readers import ensure_registered
 from errsynth.ingest.records import (
@@ -39,11 +43,9 @@ from errsynth.ingest.records import (
     expand_inputs,
 )
 from errsynth.ingest.run import batched, check_format, file_items, parse_batch
-from errsynth.pipeline.ops import ORDER
+from errsynth.recipe import Recipe
+from errsynth.runner.fingerprint import record_inputs, verify_source
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
-
-if TYPE_CHECKING:
-    from errsynth.pipeline.run import RunContext
 
 SOURCE_SHIFT = 40  # _order = source index << 40 | record number
 
@@ -65,8 +67,6 @@ class ParseJob:
 
 def parse_part(job: ParseJob) -> dict[str, Any]:
     """Executor job: parse the batch and write its chunk, rejects and (last) its counts."""
-    from errsynth.pipeline.run import write_json_atomic, write_parquet_atomic
-
     ensure_registered()
     options = ReaderOptions(field_map=dict(job.field_map), evaluate=True)
     records = [decoded(item) for item in job.records]
@@ -93,26 +93,47 @@ def parse_part(job: ParseJob) -> dict[str, Any]:
     return stats
 
 
-def _source_inputs(ctx: RunContext, src: dict[str, Any], folder: Path) -> tuple[list[Path], str]:
-    from errsynth.pipeline.run import generate_source
+def generate_source(src: dict[str, Any], folder: Path) -> list[Path]:
+    """The built-in generator's problems as a Parquet file in the iGSM format."""
+    g = src["generate"]
+    path = folder / "generated.parquet"
+    if not path.exists():
+        rows = list(
+            generate(
+                g["n"],
+                g.get("max_ops", 6),
+                g.get("seed", 0),
+                names=g.get("names", "full"),
+                distractors=g.get("distractors"),
+            )
+        )
+        write_parquet_atomic(pa.Table.from_pylist(rows), path)
+    return [path]
 
+
+def _source_inputs(recipe: Recipe, src: dict[str, Any], folder: Path) -> tuple[list[Path], str]:
     if "generate" in src:
         return generate_source(src, folder), "igsm"
     paths = src["path"] if isinstance(src["path"], list) else [src["path"]]
     fmt = "jsonl" if src.get("fields") else src.get("format", "auto")
     check_format(fmt, f"source {src['name']}: ")
-    declared = [ctx.recipe.resolve_path(p) for p in paths]
+    declared = [recipe.resolve_path(p) for p in paths]
     files = expand_inputs(declared)
     record_inputs(folder, declared, files)  # checked by every later start of the run
     return files, fmt
 
 
 def _parse_jobs(
-    ctx: RunContext, index: int, src: dict[str, Any], folder: Path, parts: list[Path]
+    ctx: RunContext,
+    recipe: Recipe,
+    index: int,
+    src: dict[str, Any],
+    folder: Path,
+    parts: list[Path],
 ) -> Iterator[ParseJob]:
     """The source's batches as jobs, skipping parts finished before (their paths appended
     to `parts` in order either way)."""
-    inputs, fmt = _source_inputs(ctx, src, folder)
+    inputs, fmt = _source_inputs(recipe, src, folder)
     ctx.log(f"ingest {src['name']}: {', '.join(str(p) for p in inputs)}")
     record = 0
     part = 0
@@ -149,8 +170,6 @@ def _apply_limit(
     the over-limit rejects are written first, then the chunk is cut to its kept rows.
     Returns the number of solutions moved to the rejects.
     """
-    from errsynth.pipeline.run import write_parquet_atomic
-
     limit = src.get("limit")
     if not limit:
         return 0
@@ -192,9 +211,6 @@ def _finish_source(
     ctx: RunContext, src: dict[str, Any], folder: Path, stats_paths: list[Path], elapsed: float
 ) -> None:
     """Limit, the source's rejects.parquet and its manifest (the source's done marker)."""
-    import errsynth
-    from errsynth.pipeline.run import write_json_atomic, write_parquet_atomic
-
     parts = [json.loads(p.read_text()) for p in stats_paths]
     over = _apply_limit(ctx, src, parts, folder)
     reject_files = sorted((folder / "parts").glob("rejects-*.parquet")) + sorted(
@@ -247,13 +263,14 @@ def _finish_source(
     write_json_atomic(folder / "manifest.json", manifest)
 
 
-def ingest_sources(ctx: RunContext) -> list[Path]:
-    """Every source parsed into the input chunks (skipping finished work); their paths."""
+def ingest_sources(ctx: RunContext, recipe: Recipe) -> list[Chunk]:
+    """Every source parsed into the input chunks (skipping finished work), empty ones left
+    out."""
     folder_in = ctx.out / "stages" / "input"
     done = folder_in / "done.json"
     if not done.exists():
         folder_in.mkdir(parents=True, exist_ok=True)
-        for index, src in enumerate(ctx.recipe.data["sources"]):
+        for index, src in enumerate(recipe.data["sources"]):
             folder = ctx.out / "sources" / src["name"]
             if (folder / "manifest.json").exists():
                 continue
@@ -262,21 +279,20 @@ def ingest_sources(ctx: RunContext) -> list[Path]:
             started = time.perf_counter()
             advance = ctx.progress(f"ingest {src['name']}", None) if ctx.progress else None
             for stats in ctx.executor.map(
-                parse_part, _parse_jobs(ctx, index, src, folder, stats_paths)
+                parse_part, _parse_jobs(ctx, recipe, index, src, folder, stats_paths)
             ):
                 if advance:
                     advance(stats["rows_in"])
             verify_source(folder, src["name"], quick=True)  # not changed while it was read
             _finish_source(ctx, src, folder, stats_paths, time.perf_counter() - started)
-    chunks: list[Path] = []
-    for src in ctx.recipe.data["sources"]:
+    paths: list[Path] = []
+    for src in recipe.data["sources"]:
         m = json.loads((ctx.out / "sources" / src["name"] / "manifest.json").read_text())
-        chunks.extend(folder_in / name for name in m["chunks"])
+        paths.extend(folder_in / name for name in m["chunks"])
     if not done.exists():
-        from errsynth.pipeline.run import write_json_atomic
-
-        write_json_atomic(done, {"chunks": len(chunks)})
-    return chunks
+        write_json_atomic(done, {"chunks": len(paths)})
+    chunks = [Chunk.at(p) for p in paths]
+    return [c for c in chunks if c.num_rows]
 
 
 def source_solutions(run_dir: Path | str, name: str, columns: list[str] | None = None) -> pa.Table:

@@ -10,14 +10,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from errsynth.core.atomic import temp_path
+
 
 class ParquetSink:
     """Buffers rows and writes a row group whenever `batch_rows` are waiting; `abort`
-    removes the temp file, so a failed stage never leaves a file that looks finished."""
+    removes the temp file, so a failed stage never leaves a file that looks finished.
+
+    The streaming form of `core.atomic.write_parquet_atomic` (same temp name, same rename).
+    """
 
     def __init__(self, path: Path, schema: pa.Schema, batch_rows: int = 4096) -> None:
-        self.path, self.schema, self.batch_rows = path, schema, batch_rows
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self.path, self.schema, self.batch_rows = Path(path), schema, batch_rows
+        self.tmp = temp_path(self.path)
         self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
         self.pending: list[Mapping[str, Any]] = []
         self.count = 0

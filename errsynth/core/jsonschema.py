@@ -1,6 +1,6 @@
 """JSON Schema of a parameters dataclass, from its fields and type hints.
 
-Operator parameters are plain dataclasses; the recipe schema is built from them
+Step, transform and style parameters are plain dataclasses; the recipe schema is built from them
 so that editors can complete a recipe and the loader can validate it, with one
 source of truth.
 """

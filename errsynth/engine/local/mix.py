@@ -1,4 +1,4 @@
-"""The local engine's mix: read → annotate → plan → select → shuffle → shards + manifest.
+"""The local engine's mix (`mix_and_write`): read → annotate → plan → select → shuffle → shards + manifest.
 
 Memory stays bounded: annotated rows are spooled (spilled to disk past half the
 budget), the selection cut is found from a fixed-size histogram plus one key
@@ -25,13 +25,14 @@ from errsynth.mix.columns import input_schema, output_schema
 from errsynth.mix.finish import (
     PhaseClock,
     count_input,
+    count_out,
     prepare_output,
+    reject_key,
     reject_writer,
     shard_writer,
     write_mix_manifest,
 )
-from errsynth.mix.hashing import row_keys
-from errsynth.mix.manifest import MixCounts, count_values
+from errsynth.mix.manifest import MixCounts
 from errsynth.mix.pipeline import prepare_batch, select_batch
 from errsynth.mix.select import KeyHistogram, Refiner, Selection
 from errsynth.mix.shuffle import KEY_COLUMN, ExternalSorter, buckets_for
@@ -41,7 +42,6 @@ from errsynth.mix.tokenizers import get_tokenizer
 from errsynth.mix.weights import MixPlan, plan_mix
 from errsynth.mix.writer import ShardInfo, ShardWriter
 
-_REJECT_NAMESPACE = "\x00rejects"
 _SELECT_COLUMNS = ["id", "stream", "n_tokens"]
 Input = pa.Table | pa.RecordBatch | str | os.PathLike[str]
 
@@ -55,17 +55,29 @@ class _Source:
     table: pa.Table | None = None
     path: Path | None = None
 
+    columns: tuple[str, ...] | None = None  # of a file: the columns read
+
     def batches(self, batch_rows: int) -> Iterator[pa.Table]:
         if self.table is not None:
             for b in self.table.to_batches(max_chunksize=batch_rows):
                 yield pa.Table.from_batches([b])
         else:
             assert self.path is not None
-            for b in pq.ParquetFile(self.path).iter_batches(batch_size=batch_rows):
+            file = pq.ParquetFile(self.path)
+            columns = list(self.columns) if self.columns is not None else None
+            for b in file.iter_batches(batch_size=batch_rows, columns=columns):
                 yield pa.Table.from_batches([b])
 
 
-def _sources(inputs: Input | Sequence[Input]) -> list[_Source]:
+def _projected(schema: pa.Schema, columns: Sequence[str] | None) -> pa.Schema:
+    if columns is None:
+        return schema
+    return pa.schema([f for f in schema if f.name in set(columns)])
+
+
+def _sources(
+    inputs: Input | Sequence[Input], columns: Sequence[str] | None = None
+) -> list[_Source]:
     if isinstance(inputs, pa.Table | pa.RecordBatch | str | os.PathLike):
         inputs = [inputs]
     out: list[_Source] = []
@@ -73,7 +85,8 @@ def _sources(inputs: Input | Sequence[Input]) -> list[_Source]:
         if isinstance(x, pa.RecordBatch):
             x = pa.Table.from_batches([x])
         if isinstance(x, pa.Table):
-            out.append(_Source(x.schema, x.num_rows, table=x))
+            t = x.select([c for c in x.schema.names if c in set(columns)]) if columns else x
+            out.append(_Source(t.schema, t.num_rows, table=t))
             continue
         p = Path(x)
         files = (
@@ -85,15 +98,10 @@ def _sources(inputs: Input | Sequence[Input]) -> list[_Source]:
             raise FileNotFoundError(f"no Parquet input at {p}")
         for f in files:
             meta = pq.read_metadata(f)
-            out.append(_Source(meta.schema.to_arrow_schema(), meta.num_rows, path=f))
+            schema = _projected(meta.schema.to_arrow_schema(), columns)
+            kept = tuple(schema.names) if columns is not None else None
+            out.append(_Source(schema, meta.num_rows, path=f, columns=kept))
     return out
-
-
-def _reject_key(seed: int, table: pa.Table) -> pa.Table:
-    keys = row_keys(seed, _REJECT_NAMESPACE, table.column("id"))
-    return table.append_column(
-        pa.field(KEY_COLUMN, pa.uint64(), nullable=False), pa.array(keys, pa.uint64())
-    )
 
 
 def _expected_out_bytes(staging: Spool, plan: MixPlan, counts: MixCounts) -> int:
@@ -127,8 +135,13 @@ def mix_and_write(
     overwrite: bool = False,
     batch_rows: int = 8192,
     extra_manifest: Mapping[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Mix sample tables or Parquet files/folders into ``out_dir``; returns the manifest.
+
+    ``columns``: read only these columns of the inputs (those present, in the inputs'
+    order), e.g. the sample
+    columns of a run's stage chunks without their internal ``_order``.
 
     ``spec`` holds ``mix`` and ``output`` (see `errsynth.mix.spec`); ``seed`` is used
     when neither ``mix.seed`` nor ``spec['seed']`` is given. Writes
@@ -139,7 +152,7 @@ def mix_and_write(
     mix, output = job.mix, job.output
     tok = get_tokenizer(mix.tokenizer)
     tok.check()
-    sources = _sources(inputs)
+    sources = _sources(inputs, columns)
     in_schema = input_schema([s.schema for s in sources])
     out_schema = output_schema(in_schema)
     staged_schema = pa.schema([f for f in out_schema if f.name != "repeat"])
@@ -178,7 +191,7 @@ def mix_and_write(
                 count_input(counts, batch)
                 kept, rejected = prepare_batch(batch, in_schema, mix, tok)
                 counts.rejected["no_stream"] += rejected.num_rows
-                reject_sorter.add(_reject_key(mix.seed, rejected))
+                reject_sorter.add(reject_key(mix.seed, rejected))
                 rows, toks = stream_totals(kept)
                 counts.stream_rows.update(rows)
                 counts.stream_tokens.update(toks)
@@ -204,9 +217,9 @@ def mix_and_write(
         for b in staging.batches():
             out, dropped = select_batch(b, selection, out_schema)
             counts.rejected["over_quota"] += dropped.num_rows
-            reject_sorter.add(_reject_key(mix.seed, dropped))
+            reject_sorter.add(reject_key(mix.seed, dropped))
             counts.rows_selected += b.num_rows - dropped.num_rows
-            _count_out(counts, out)
+            count_out(counts, out)
             sorter.add(out)
         staging.discard()
         clock.lap("expand_key_bucket")
@@ -237,18 +250,3 @@ def mix_and_write(
         elapsed_s=time.perf_counter() - t0,
         extra={"phases_s": clock.times, **(extra_manifest or {})},
     )
-
-
-def _count_out(counts: MixCounts, out: pa.Table) -> None:
-    n = out.num_rows
-    if not n:
-        return
-    counts.rows_out += n
-    tokens = out.column("n_tokens").to_numpy()
-    counts.out_rows += count_values(out.column("stream"))
-    counts.out_tokens += count_values(out.column("stream"), tokens.tolist())
-    if "kind" in out.schema.names:
-        counts.kind_out += count_values(out.column("kind"))
-        counts.kind_tokens_out += count_values(out.column("kind"), tokens.tolist())
-    if "source" in out.schema.names:
-        counts.source_out += count_values(out.column("source"))

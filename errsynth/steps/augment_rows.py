@@ -1,39 +1,28 @@
-"""The augment stage: clean solution rows → validated, rendered retry samples.
+"""Augment's unit of work: one clean solution row → validated, rendered retry samples.
 
-`augment_row` is the engine-independent unit of work (one row, every configured
-transform); `augment_table` runs it locally over a solutions table and writes
-`samples.parquet`, `rejects.parquet` and `manifest.json`. Every (row, transform)
-pair ends up either as a sample or as a rejection with its reason.
+`augment_row` (one row, every configured transform) is what the `augment` step
+(`steps.augment`) runs per chunk on any engine, and what `augment_table` runs over
+a solutions file. Every (row, transform) pair ends up either as a sample or as a
+rejection with its reason; `TransformStats` counts them per transform and merges
+the counts of chunks (`TransformStats.merge`).
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import os
-import time
 import traceback
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
-
-import errsynth
-from errsynth.parquet_sink import ParquetSink
 from errsynth.render import Rendered, StyleConfig, render, render_clean, style_draws
 from errsynth.render.config import INLINE_STYLES
-from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
 from errsynth.transforms import Skip, Transform, row_rng
 from errsynth.validate import validate_sample
-
-SOLUTION_COLUMNS = {"id", "source", "question", "steps", "answer", "equations", "uses", "produces"}
 
 
 @dataclass
@@ -77,6 +66,28 @@ class TransformStats:
             if self.solution_steps
             else None,
         }
+
+    SUMMED = (
+        "tried",
+        "emitted",
+        "rejected",
+        "errors",
+        "premature",
+        "eligible_steps",
+        "steps_with_attempt",
+        "solution_steps",
+    )
+
+    @classmethod
+    def merge(cls, chunks: Iterable[Mapping[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+        """Per transform, the sums of the `SUMMED` counts of chunks' `as_dict` outputs."""
+        per: dict[str, Counter[str]] = {}
+        for chunk in chunks:
+            for name, st in chunk.items():
+                acc = per.setdefault(name, Counter())
+                for key in cls.SUMMED:
+                    acc[key] += st[key]
+        return {k: dict(v) for k, v in per.items()}
 
 
 def sample_id(
@@ -271,98 +282,3 @@ def _clean_or_none(row: Mapping[str, Any], style: StyleConfig) -> Rendered | Non
         return render_clean(row, style)
     except ValueError:
         return None
-
-
-def is_solutions_table(path: Path) -> bool:
-    try:
-        names = set(pq.read_schema(path).names)
-    except Exception:
-        return False
-    return names >= SOLUTION_COLUMNS
-
-
-def iter_rows(
-    path: Path, batch_rows: int = 2048, columns: list[str] | None = None
-) -> Iterator[dict[str, Any]]:
-    dataset = ds.dataset(path, format="parquet")
-    for batch in dataset.to_batches(batch_size=batch_rows, columns=columns):
-        yield from batch.to_pylist()
-
-
-@contextmanager
-def _fewer_collections(first_threshold: int = 10_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while the stage runs (restored after).
-
-    Augmenting allocates many short-lived containers per row (row dicts, spans, error
-    dicts) and makes no reference cycles; with the default first threshold (700
-    allocations) the collector runs every row or two and finds nothing, which costs
-    about a tenth of the stage. Memory is unaffected: reference counting frees them.
-    """
-    old = gc.get_threshold()
-    if 0 < old[0] < first_threshold:  # (a threshold of 0 means collection is off: keep it)
-        gc.set_threshold(first_threshold, *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
-def augment_table(
-    solutions: Path,
-    out_dir: Path,
-    spec: AugmentSpec,
-    *,
-    on_progress: Callable[[int], None] | None = None,
-    limit: int | None = None,
-) -> dict[str, Any]:
-    """Run the augment stage locally over a solutions table; returns the manifest."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    for t in spec.transforms:
-        t.prepare(iter_rows(solutions, columns=["id", "source", "steps"]), spec.seed)
-    stats: dict[str, TransformStats] = defaultdict(TransformStats)
-    for t in spec.transforms:
-        stats[t.name] = TransformStats()
-    samples = ParquetSink(out_dir / "samples.parquet", SAMPLE_SCHEMA)
-    rejects = ParquetSink(out_dir / "rejects.parquet", CANDIDATE_REJECT_SCHEMA)
-    rows_in = 0
-    per_kind: Counter[str] = Counter()
-    try:
-        with _fewer_collections():
-            for row in iter_rows(solutions):
-                if limit is not None and rows_in >= limit:
-                    break
-                rows_in += 1
-                made, rejected = augment_row(row, spec, stats)
-                for s in made:
-                    per_kind[s["kind"]] += 1
-                samples.extend(made)
-                rejects.extend(rejected)
-                if on_progress:
-                    on_progress(1)
-        samples.close()
-        rejects.close()
-    except BaseException:
-        samples.abort()
-        rejects.abort()
-        raise
-    manifest = {
-        "errsynth_version": errsynth.__version__,
-        "stage": "augment",
-        "input": str(solutions),
-        "seed": spec.seed,
-        "style": {k: getattr(spec.style, k) for k in spec.style.__dataclass_fields__},
-        "transforms": {t.name: t.param_dict() for t in spec.transforms},
-        "rows_in": rows_in,
-        "candidates_tried": sum(s.tried for s in stats.values()),
-        "rows_out": samples.count,
-        "rows_rejected": rejects.count,
-        "per_kind": dict(sorted(per_kind.items())),
-        "per_transform": {name: s.as_dict() for name, s in stats.items()},
-        "elapsed_s": round(time.perf_counter() - started, 3),
-        "outputs": {"samples": "samples.parquet", "rejects": "rejects.parquet"},
-    }
-    tmp = out_dir / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, out_dir / "manifest.json")
-    return manifest

@@ -1,5 +1,7 @@
-"""Running an LLM operator as a pipeline stage: chunk by chunk, resumable, through the cache.
+"""The LLM steps (`llm_correct`, `llm_mistake`, `llm_paraphrase`): driver steps over samples.
 
+Each wraps an LLM operator (`transforms.llm`: plan a request per sample, finish a
+reply into a sample) and runs it chunk by chunk, resumable, through the cache.
 Stage layout is the other stages' (``stages/NN-llm_*/data``, ``rejects``, ``done.json``).
 Per chunk: the samples the operator takes are planned into requests, the session
 answers them (cache first; each new answer stored the moment it arrives), and the
@@ -15,29 +17,30 @@ by the client's concurrency; the vLLM backend distributes the work itself.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from errsynth.core.atomic import write_json_atomic, write_parquet_atomic
+from errsynth.core.chunks import ORDER, Chunk
+from errsynth.core.context import RunContext
+from errsynth.core.errors import RunError
+from errsynth.core.stage import StageDir
 from errsynth.llm.cache import ResponseCache
 from errsynth.llm.meter import Meter
 from errsynth.llm.request import ChatRequest
 from errsynth.llm.session import LLMSession, make_backend
-from errsynth.pipeline.ops import ORDER
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
+from errsynth.steps.base import SAMPLES, SOLUTIONS, DriverStep, Tables
+from errsynth.transforms.llm import LLMCorrect, LLMMistake, LLMParaphrase
 from errsynth.transforms.llm.base import Job, LLMOperator, Skip
-
-if TYPE_CHECKING:
-    from errsynth.pipeline.run import Chunk, RunContext
 
 PARENT_COLUMNS = ["id", "source", "format", "question", "steps", "answer", "equations"]
 LOG_EVERY_S = 2.0
@@ -184,41 +187,63 @@ def run_chunk(
     return out, rejects, stats
 
 
+class LLMStep(DriverStep):
+    """An LLM operator as a step: samples in, the input samples (`keep_input`) each followed
+    by the sample made from it; the clean parents come from the solutions augment read."""
+
+    Operator: ClassVar[type[LLMOperator]]
+    reads = frozenset({SAMPLES})
+    candidate_rejects = True  # rejects are candidates, not input rows (like augment's)
+    reject_schema = CANDIDATE_REJECT_SCHEMA
+
+    def __init__(self, params: Any) -> None:
+        self.op = self.Operator(params)
+        self.params = self.op.params
+
+    def describe(self) -> dict[str, Any]:
+        return self.op.describe()
+
+    def estimate(
+        self, ctx: RunContext, stage: StageDir, chunks: list[Chunk], tables: Tables
+    ) -> dict[str, Any]:
+        return dry_run_stage(ctx, stage.name, self.op, chunks, tables[SOLUTIONS])
+
+    def run(
+        self, ctx: RunContext, stage: StageDir, chunks: list[Chunk], tables: Tables
+    ) -> dict[str, Any]:
+        return run_llm_stage(ctx, stage, self.op, chunks, tables[SOLUTIONS])
+
+
+class LLMCorrectStep(LLMStep):
+    name = LLMCorrect.name
+    Params = LLMCorrect.Params
+    Operator = LLMCorrect
+
+
+class LLMMistakeStep(LLMStep):
+    name = LLMMistake.name
+    Params = LLMMistake.Params
+    Operator = LLMMistake
+
+
+class LLMParaphraseStep(LLMStep):
+    name = LLMParaphrase.name
+    Params = LLMParaphrase.Params
+    Operator = LLMParaphrase
+
+
 def run_llm_stage(
     ctx: RunContext,
-    index: int,
+    stage: StageDir,
     op: LLMOperator,
-    chunks: list[Chunk],
-    solutions: list[Chunk],
-    *,
-    dry_run: bool = False,
-) -> list[Chunk]:
-    from errsynth.pipeline.run import (
-        RunError,
-        _read_chunks,
-        write_json_atomic,
-        write_parquet_atomic,
-    )
-
-    folder = ctx.out / "stages" / f"{index:02d}-{op.name}"
-    done = folder / "done.json"
-    if done.exists():
-        ctx.stats.setdefault("stages", []).append(json.loads(done.read_text()))
-        ctx.log(f"stage {folder.name}: already done")
-        return _read_chunks(folder)
-    if dry_run:
-        ctx.stats.setdefault("llm_dry_run", []).append(
-            dry_run_stage(ctx, folder.name, op, chunks, solutions)
-        )
-        return chunks
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    (folder / "rejects").mkdir(parents=True, exist_ok=True)
-    stage = folder.name
-    seed = ctx.recipe.seed
-    started = time.perf_counter()
+    chunks: Sequence[Chunk],
+    solutions: Sequence[Chunk],
+) -> dict[str, Any]:
+    """The stage's chunks through the session; returns the LLM counts for done.json."""
+    seed = ctx.seed
     total = _count_selected(op, chunks, seed)
-    advance = ctx.progress(f"{stage} requests", total) if ctx.progress else None
-    meter = Meter(on_change=_throttled(ctx.log, stage))
+    advance = ctx.progress(f"{stage.name} requests", total) if ctx.progress else None
+    meter = Meter(on_change=_throttled(ctx.log, stage.name))
     client = op.params.client
     cache = ResponseCache(client.cache_path(ctx.out))
     session = LLMSession(
@@ -232,11 +257,8 @@ def run_llm_stage(
     failed_chunks: list[int] = []
     parents = Parents(solutions)
     try:
-        for k, chunk in enumerate(chunks):
-            data_path = folder / "data" / f"chunk-{k:05d}.parquet"
-            if data_path.exists():
-                continue
-            table = chunk.table()
+        for k in stage.todo(len(chunks)):
+            table = chunks[k].table()
             orders = table.column(ORDER).to_pylist()
             rows = table.drop_columns([ORDER]).to_pylist()
             plan = ChunkPlan(op, rows, parents, k, seed)
@@ -248,48 +270,26 @@ def run_llm_stage(
                 continue
             write_parquet_atomic(
                 pa.Table.from_pylist(rejects, schema=CANDIDATE_REJECT_SCHEMA),
-                folder / "rejects" / f"chunk-{k:05d}.parquet",
+                stage.rejects_path(k),
             )
-            write_json_atomic(data_path.with_suffix(".stats.json"), stats)
-            write_parquet_atomic(pa.Table.from_pylist(out, schema=_sample_schema()), data_path)
+            write_json_atomic(stage.stats_path(k), stats)
+            write_parquet_atomic(
+                pa.Table.from_pylist(out, schema=_sample_schema()), stage.data_path(k)
+            )
     finally:
         cache.close()
-    ctx.log(f"{stage}: {meter.line()}")
+    ctx.log(f"{stage.name}: {meter.line()}")
     if failed_chunks:
         raise RunError(
-            f"{stage}: requests failed in {len(failed_chunks)} chunk(s) (client.on_failure: stop); "
+            f"{stage.name}: requests failed in {len(failed_chunks)} chunk(s) "
+            "(client.on_failure: stop); "
             "run the same command again to retry them: answered requests are cached"
         )
-    info = stage_info(folder, op, chunks, started, meter)
-    write_json_atomic(done, info)
-    ctx.stats.setdefault("stages", []).append(info)
-    return _read_chunks(folder)
-
-
-def stage_info(
-    folder: Path, op: LLMOperator, chunks: Sequence[Chunk], started: float, meter: Meter
-) -> dict[str, Any]:
-    from errsynth.pipeline.run import _read_chunks
-
     per: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    for p in sorted((folder / "data").glob("chunk-*.stats.json")):
-        st = json.loads(p.read_text())
-        reasons.update(st.pop("rejected_by_reason"))
+    for st in stage.chunk_stats():
+        st.pop("rejected_by_reason")
         per.update(st)
-    out_chunks = _read_chunks(folder)
-    return {
-        "stage": folder.name,
-        "operator": op.describe(),
-        "rows_in": sum(c.num_rows for c in chunks),
-        "rows_out": sum(c.num_rows for c in out_chunks),
-        "rows_rejected": sum(reasons.values()),
-        "rejected_by_reason": dict(sorted(reasons.items())),
-        "candidate_rejects": True,  # rejects are candidates, not input rows (like augment's)
-        "per_operator": {op.name: dict(sorted(per.items()))},
-        "llm": meter.as_dict(),
-        "elapsed_s": round(time.perf_counter() - started, 3),
-    }
+    return {"per_operator": {op.name: dict(sorted(per.items()))}, "llm": meter.as_dict()}
 
 
 # --- dry run ------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def dry_run_stage(
     solutions: Sequence[Chunk],
 ) -> dict[str, Any]:
     """What the stage would send: requests, those the cache holds, tokens (estimated)."""
-    seed = ctx.recipe.seed
+    seed = ctx.seed
     parents = Parents(solutions)
     keys: dict[str, ChatRequest] = {}
     candidates = skipped = 0
