@@ -14,7 +14,7 @@ Layers, bottom to top (a module may import its own layer and the layers below):
     steps       errsynth.steps: the one step contract and the recipe steps
     engines     errsynth.engine (local, ray), errsynth.runner, errsynth.recipe; and
                 errsynth.train beside them (it may use algorithms, not steps)
-    cli         errsynth.cli and the terminal UI
+    cli         errsynth.cli and the terminal UI, errsynth.report (the HTML run report)
 
 Function-level imports of errsynth modules are allowed only (a) of a module that
 needs an optional extra at import time (`OPTIONAL_EXTRAS`: torch for `errsynth[train]`,
@@ -54,7 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("transforms", ("errsynth.transforms", "errsynth.validate")),
     ("steps", ("errsynth.steps",)),
     ("engines", ("errsynth.engine", "errsynth.runner", "errsynth.recipe", "errsynth.train")),
-    ("cli", ("errsynth.cli", "errsynth.inspect", "errsynth.summary", "errsynth.progress")),
+    ("cli", ("errsynth.cli", "errsynth.report")),
 ]
 
 # Rules on top of the layer order: (importer prefix, imported prefix, why not).
@@ -151,7 +151,9 @@ def layer_of(module: str) -> int:
     best, best_len = -1, -1
     for i, (_, prefixes) in enumerate(LAYERS):
         for p in prefixes:
-            if (module == p or module.startswith(p + ".")) and len(p) > best_len:
+            # "errsynth" itself (the version) is core; its submodules need a layer of their own
+            inside = module.startswith(p + ".") and p != "errsynth"
+            if (module == p or inside) and len(p) > best_len:
                 best, best_len = i, len(p)
     return best
 

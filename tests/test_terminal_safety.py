@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.text import Text
 
 from errsynth.cli import main
+from errsynth.cli.ui.safe_output import BIDI, neutralize, plain, safe_console
 from errsynth.render import StyleConfig, render
-from errsynth.safe_text import BIDI, neutralize, plain, safe_console
 from errsynth.types.candidates import Candidate, WrongAttempt
 
 HOSTILE = (

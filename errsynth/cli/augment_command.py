@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from errsynth.cli.ui.progress import counter_progress
+from errsynth.cli.ui.safe_output import markup_escape, safe_console
 from errsynth.cli.ui.summary import augment_summary
 from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines
 from errsynth.render import StyleConfig
-from errsynth.safe_text import markup_escape, safe_console
 from errsynth.steps.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.transforms import make_transform
 

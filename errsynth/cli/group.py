@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 import errsynth
-from errsynth.safe_text import SafeGroup
+from errsynth.cli.ui.safe_output import SafeGroup
 
 #: command name -> (module under errsynth.cli, attribute, the first paragraph of its help):
 #: the whole CLI. The summary lets the root `--help` list every command without loading

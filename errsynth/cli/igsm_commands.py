@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from errsynth.cli.ui.progress import counter_progress
+from errsynth.cli.ui.safe_output import echo
 from errsynth.igsm.checker import check as check_row
 from errsynth.igsm.generator import GeneratorConfig, generate_row
 from errsynth.igsm.rowio import RowWriter, count_rows, read_rows
 from errsynth.igsm.vocab import vocabulary_lookup
-from errsynth.safe_text import echo
 
 __all__ = ["igsm"]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from errsynth.cli.ui.progress import counter_progress
+from errsynth.cli.ui.safe_output import markup_escape, safe_console
 from errsynth.cli.ui.summary import ingest_summary
 from errsynth.ingest.readers.fieldmap import check_field_map
 from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
-from errsynth.safe_text import markup_escape, safe_console
 
 FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl")
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from errsynth.cli.ui.safe_output import markup_escape, safe_console
 from errsynth.llm.backoff import RetryPolicy
 from errsynth.llm.cache import ResponseCache
 from errsynth.llm.http import HttpConfig, OpenAIBackend
@@ -17,7 +18,6 @@ from errsynth.llm.request import ChatRequest
 from errsynth.llm.secrets import APIKeyError
 from errsynth.recipe import RecipeError, load_recipe
 from errsynth.runner import RunError, run_recipe
-from errsynth.safe_text import markup_escape, safe_console
 
 
 def dry_run_table(entries: list[dict[str, Any]]) -> Any:

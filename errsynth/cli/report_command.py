@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from errsynth.cli.ui.safe_output import echo, safe_console
 from errsynth.report.build import DEFAULT_SAMPLE_ROWS, ReportError, write_report
 from errsynth.report.rundir import is_run_dir
 from errsynth.report.scan import ScanError, table_rows
-from errsynth.safe_text import echo, safe_console
 
 
 @click.command("report")

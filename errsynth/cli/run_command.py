@@ -8,6 +8,7 @@ import click
 
 from errsynth.cli.llm_commands import run_dry
 from errsynth.cli.ui.progress import stage_progress
+from errsynth.cli.ui.safe_output import echo, markup_escape, safe_console
 from errsynth.cli.ui.summary import run_summary
 from errsynth.engine import make_executor
 from errsynth.llm.secrets import APIKeyError
@@ -16,7 +17,6 @@ from errsynth.mix.weights import MixPlanError
 from errsynth.recipe import RecipeError, load_recipe
 from errsynth.report import ReportError, write_report
 from errsynth.runner import RunError, run_recipe
-from errsynth.safe_text import echo, markup_escape, safe_console
 
 
 @click.command("run")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
+from errsynth.cli.ui.safe_output import echo
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
-from errsynth.safe_text import echo
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.inputs import run_config
 from errsynth.train.validate_mix import ValidateMixError, load_spec, validate_mix

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from errsynth.textsafety import loads_json, scrub
+from errsynth.core.unicode_checks import loads_json, scrub
 
 QUESTION_FIELDS = ("question", "problem", "prompt", "input")
 ID_FIELDS = ("id", "idx", "unique_id", "task_id")

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 import pyarrow.parquet as pq
 
+from errsynth.core.unicode_checks import TooLongNumber, UnsafeText, check_text, loads_json, scrub
 from errsynth.ingest.hostile import BadRow, broken_link_detail, display_name
 from errsynth.ingest.lines import (
     BOM,
@@ -27,7 +28,6 @@ from errsynth.ingest.lines import (
     numbered_lines,
 )
 from errsynth.ingest.parquet_rows import parquet_rows
-from errsynth.textsafety import TooLongNumber, UnsafeText, check_text, loads_json, scrub
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet", ".jsonl.gz", ".json.gz")
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from errsynth.core.unicode_checks import lone_surrogate, scrub
 from errsynth.llm.request import RequestFailed
-from errsynth.textsafety import lone_surrogate, scrub
 
 MAX_REPLY_BYTES = 8 << 20  # a chat completion this large is ~2M tokens: no model answers that
 MAX_TOKEN_COUNT = 1 << 40  # usage values above this are not token counts

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
+from errsynth.core.unicode_checks import lone_surrogate
 from errsynth.recipe.yaml_guard import MAX_VALUES, merged_pairs, too_many_values_message
-from errsynth.textsafety import lone_surrogate
 
 Path_ = tuple[str | int, ...]
 

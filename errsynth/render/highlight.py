@@ -15,11 +15,11 @@ from typing import Any
 
 from rich.text import Text
 
+from errsynth.core.terminal_text import neutralize
 from errsynth.render.cac import ANSWER_GAP
 from errsynth.render.config import INLINE_STYLES
 from errsynth.render.lema import CORRECT
 from errsynth.render.result import Rendered
-from errsynth.safe_text import neutralize
 
 WRONG = "bold red"
 ATTEMPT = "red"
@@ -28,7 +28,7 @@ FIX = "bold green"
 
 _SENTENCE_END = re.compile(r"\.(?= |$)")
 # rich drops some control characters (\r, \b, \f, ...), which would shift every span after
-# them, and passes ESC and C1 controls to the terminal: errsynth.safe_text draws each as a
+# them, and passes ESC and C1 controls to the terminal: errsynth.cli.ui.safe_output draws each as a
 # symbol, one character for one, so the spans stay valid.
 visible = neutralize
 

@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from errsynth.cli.ui.mistake_log_view import render_summary
+from errsynth.cli.ui.safe_output import markup_escape, neutralize, plain, safe_console
 from errsynth.render.highlight import highlight
-from errsynth.safe_text import markup_escape, neutralize, plain, safe_console
 from errsynth.types.mistake_log import is_mistake_log
 
 VERDICT_STYLE = {True: ("ok", "green"), False: ("WRONG", "bold red"), None: ("?", "yellow")}

@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from errsynth.safe_text import markup_escape, safe_console
+from errsynth.cli.ui.safe_output import markup_escape, safe_console
 
 
 class _RateColumn(TextColumn):

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.table import Table
 
+from errsynth.cli.ui.safe_output import plain
 from errsynth.ingest.run import IngestStats
-from errsynth.safe_text import plain
 
 
 def ingest_summary(stats: IngestStats, out_dir: str | Path) -> Table:

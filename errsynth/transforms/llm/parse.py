@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from errsynth.core.errors import Rejection
-from errsynth.textsafety import check_text
+from errsynth.core.unicode_checks import check_text
 
 _FENCE = re.compile(r"\A```(?:json|JSON)?[ \t]*\n(.*)\n[ \t]*```\Z", re.DOTALL)
 _REFUSAL = re.compile(

@@ -30,20 +30,17 @@ from rich.markup import escape
 from rich.segment import Segment
 from rich.text import Text
 
-REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
-# bidi embeddings, overrides, isolates and marks: they reorder what the reader sees
-BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+from errsynth.core.terminal_text import neutralize
 
-_TABLE: dict[int, str] = {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\n\t"}
-_TABLE[0x7F] = "\u2421"  # ␡
-_TABLE.update({c: REPLACEMENT for c in range(0x80, 0xA0)})  # C1 controls
-_TABLE.update({ord(c): REPLACEMENT for c in BIDI})
-_TABLE.update({c: REPLACEMENT for c in range(0xD800, 0xE000)})  # lone surrogates
-
-
-def neutralize(text: str) -> str:
-    """``text`` with every control, bidi and surrogate character drawn visibly, 1 for 1."""
-    return text.translate(_TABLE)
+__all__ = [
+    "SafeConsole",
+    "SafeGroup",
+    "echo",
+    "markup_escape",
+    "neutralize",
+    "plain",
+    "safe_console",
+]
 
 
 def plain(text: Any, style: str = "") -> Text:
