@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 import errsynth
+from errsynth.ingest.readers import CHAT_FORMATS
 
-FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl")
+FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl", *CHAT_FORMATS)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -47,6 +47,7 @@ SOLUTION_SCHEMA = pa.schema(
         pa.field("equations", pa.list_(EQUATION), nullable=False),
         pa.field("produces", pa.list_(pa.list_(pa.string())), nullable=False),
         pa.field("uses", pa.list_(pa.list_(USE)), nullable=False),
+        pa.field("self_corrections", pa.list_(pa.int32())),  # steps with the writer's own fix
         pa.field("meta", pa.string(), nullable=False),  # JSON object: format-specific fields
     ]
 )
@@ -127,7 +128,8 @@ CANDIDATE_REJECT_SCHEMA = pa.schema(
 _DESCRIPTIONS = {
     "id": "Stable id: hash of source, question and solution text (same input, same id).",
     "source": "Name of the source (defaults to the format).",
-    "format": "Reader that produced the row (gsm8k, math, igsm, metamath, steps, jsonl).",
+    "format": "Reader that produced the row (gsm8k, math, igsm, metamath, steps, jsonl, "
+    "messages, sharegpt, trl, prompt_response).",
     "question": "The problem statement.",
     "solution": "The solution text as read.",
     "steps": "Ordered solution steps.",
@@ -136,6 +138,9 @@ _DESCRIPTIONS = {
     "evaluator's verdict (null when it could not judge).",
     "produces": "Per step, the values (or iGSM variables) that step produces first.",
     "uses": "Per step, the values it uses that an earlier step produced, with that step.",
+    "self_corrections": "Steps that open or contain a self-correction of the writer's own "
+    "(Wait, / Let me double-check / Actually, ...): no fake attempt is placed at them or "
+    "right after them. Null in tables written before the column existed.",
     "meta": "JSON object: format-specific fields, or the transform's parameters and seed.",
     "parent_id": "Id of the clean solution the sample was made from.",
     "kind": "clean, or the transform that made the wrong attempts (reorder, arith, ...).",

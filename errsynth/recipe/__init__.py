@@ -19,10 +19,11 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from errsynth.ingest.readers import CHAT_FORMATS
 from errsynth.recipe.jsonschema_of import dataclass_schema
 from errsynth.recipe.yaml_lines import YamlError, line_of, load_with_lines, read_text
 
-FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl"]
+FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl", *CHAT_FORMATS]
 
 
 class RecipeError(ValueError):
