@@ -55,6 +55,8 @@ _CONCLUSION_CUE = re.compile(
 )
 _EQUALS_VALUE = re.compile(rf"=\s*({_NUMBER})[^=]*$")
 _ANNOTATION = re.compile(r"<<[^<>]*>>")
+_EQUALS_WORD = re.compile(r"\s+(?:equals|is equal to)\s+", re.IGNORECASE)
+_BECAUSE = re.compile(r"\s+(?:because|since)\s+", re.IGNORECASE)
 _LATEX_INLINE = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
 
 
@@ -150,21 +152,27 @@ def _plain_number(text: str) -> str:
 
 
 def _conclusion(text: str) -> str | None:
+    """The value of the closing sentence: the last sentence when it states one value (a
+    result after '=', one number, or a conclusion cue), else the latest cue sentence of
+    the last three ("Therefore, ... 37 ..." followed by a remark)."""
     sentences = _sentences(text[-1500:])
     if not sentences:
         return None
-    tail = sentences[-3:]
-    for sentence in reversed(tail):
+    last = _EQUALS_WORD.sub(" = ", sentences[-1])
+    main = _BECAUSE.split(last, maxsplit=1)[0]  # "16 biscuits because 144 / 9 = 16"
+    if main != last and len(_NUMBER_RE.findall(main)) == 1:
+        return _plain_number(_NUMBER_RE.findall(main)[0])
+    plain = _ANNOTATION.sub("", last)
+    numbers = _NUMBER_RE.findall(plain)
+    if "=" in plain or len(numbers) == 1 or _CONCLUSION_CUE.match(last):
+        value = _value_of(last)
+        if value:
+            return value
+    for sentence in reversed(sentences[-3:-1]):
         if _CONCLUSION_CUE.match(sentence):
             value = _value_of(sentence)
             if value:
                 return value
-    last = sentences[-1]
-    numbers = _NUMBER_RE.findall(_ANNOTATION.sub("", last))
-    if len(numbers) == 1:  # a closing sentence stating one value
-        return _plain_number(numbers[0])
-    if numbers and "=" in last:
-        return _value_of(last)
     return None
 
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from errsynth.evaluate import normalize_answer
-from errsynth.ingest.answers import extract_answer
 from errsynth.ingest.base import (
     Parsed,
     Reader,
@@ -17,6 +16,7 @@ from errsynth.ingest.base import (
     text_field,
 )
 from errsynth.ingest.equations import step_equations
+from errsynth.ingest.final_answer import find_answer
 from errsynth.ingest.readers.common import extra_meta, step_list
 
 QUESTION_FIELDS = ("problem", "question", "prompt")
@@ -85,11 +85,14 @@ class StepsReader(Reader):
         if not steps:
             raise Reject("no_steps", "the step list is empty")
         solution = "\n".join(steps)
-        if not raw_answer:
-            raw_answer = extract_answer(steps[-1]) or extract_answer(solution)
+        source = "field"
+        if not raw_answer:  # model-written steps: box, "The answer is", the last sentence, ...
+            found = find_answer(steps[-1]) or find_answer(solution)
+            raw_answer, source = (found.raw, found.source) if found else (None, "")
         if not raw_answer:
             raise Reject("no_final_answer", "no answer field and none found in the last step")
         meta["answer_raw"] = raw_answer
+        meta["answer_source"] = source
         return Parsed(
             question=question,
             solution=solution,
