@@ -29,6 +29,7 @@ import errsynth
 from errsynth.parquet_sink import ParquetSink
 from errsynth.render import Rendered, StyleConfig, render, render_clean, style_draws
 from errsynth.render.config import INLINE_STYLES
+from errsynth.render.forms import finish_sample
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
 from errsynth.transforms import Skip, Transform, row_rng
 from errsynth.validate import validate_sample
@@ -42,6 +43,8 @@ class AugmentSpec:
     style: StyleConfig = field(default_factory=StyleConfig)
     seed: int = 0
     include_clean: bool = False  # also emit each row's clean rendering (kind "clean")
+    form: str = "text"  # output form: extra columns (errsynth.render.forms)
+    annotations: str = "auto"  # GSM8K <<a=b>> annotations: auto / keep / strip
     # JSON of sample ids and meta per (kind, style, seed), see _SampleJson
     _json: dict[tuple[str, StyleConfig, int], _SampleJson] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -225,7 +228,8 @@ def augment_row(
     if spec.include_clean:
         clean = render_clean(row, style)
         keys = _sample_json(spec, "clean", {})
-        samples.append(_sample_row(row, "clean", clean, style, spec.seed, {}, keys))
+        sample = _sample_row(row, "clean", clean, style, spec.seed, {}, keys)
+        samples.append(finish_sample(sample, row, None, spec.form, spec.annotations))
     needs_clean = clean is None and style.name in INLINE_STYLES
     draws = style_draws(style)
     for t in spec.transforms:
@@ -261,7 +265,8 @@ def augment_row(
         st.eligible_steps += len(candidate.eligible)
         st.steps_with_attempt += len({a.at for a in attempts})
         keys = _sample_json(spec, t.name, candidate.params)
-        samples.append(_sample_row(row, t.name, rendered, style, spec.seed, candidate.params, keys))
+        sample = _sample_row(row, t.name, rendered, style, spec.seed, candidate.params, keys)
+        samples.append(finish_sample(sample, row, candidate, spec.form, spec.annotations))
     return samples, rejects
 
 
@@ -352,6 +357,8 @@ def augment_table(
         "input": str(solutions),
         "seed": spec.seed,
         "style": {k: getattr(spec.style, k) for k in spec.style.__dataclass_fields__},
+        "form": spec.form,
+        "annotations": spec.annotations,
         "transforms": {t.name: t.param_dict() for t in spec.transforms},
         "rows_in": rows_in,
         "candidates_tried": sum(s.tried for s in stats.values()),

@@ -68,7 +68,10 @@ def test_messages_every_odd_record_is_a_reason(tmp_path: Path) -> None:
     assert [t["role"] for t in _meta(multi)["chat"]["context"]] == ["user", "assistant", "user"]
     assert multi["answer"] == "55" and multi["steps"] == ["We had 48.", "48 + 7 = 55."]
     tool = by_q["A shirt cost"]
-    assert [t["role"] for t in _meta(tool)["chat"]["context"]] == ["user", "tool_call", "tool"]
+    context = _meta(tool)["chat"]["context"]
+    assert [t["role"] for t in context] == ["user", "assistant", "tool"]
+    assert json.loads(context[1]["tool_calls"])[0]["function"]["name"] == "calculator"
+    assert context[2]["tool_call_id"] == "call_1" and context[2]["content"] == "20"
     assert tool["answer"] == "20" and _meta(tool)["answer_source"] == "bold"
     cut = by_q["Tom has 3 bo"]
     assert _meta(cut)["chat"]["think_closed"] is False and cut["answer"] == "36"

@@ -126,10 +126,11 @@ def segment(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans]
 
 
+def is_self_correction(step: str) -> bool:
+    """Whether a step opens or contains a self-correction ("Wait, ...", "Let me re-check")."""
+    return bool(_CORRECTION_START.match(step) or _CORRECTION_INSIDE.search(step))
+
+
 def self_correction_steps(steps: list[str]) -> list[int]:
     """Indices of the steps that open or contain a self-correction of the model's own."""
-    return [
-        i
-        for i, step in enumerate(steps)
-        if _CORRECTION_START.match(step) or _CORRECTION_INSIDE.search(step)
-    ]
+    return [i for i, step in enumerate(steps) if is_self_correction(step)]

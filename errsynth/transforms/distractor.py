@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from errsynth.ingest.segment import is_self_correction
 from errsynth.transforms.base import (
     Candidate,
     Skip,
@@ -62,6 +63,8 @@ class DistractorTransform(Transform):
         for row in rows:
             heap = heaps.setdefault(row["source"], [])
             for i, text in enumerate(row["steps"]):
+                if is_self_correction(text):  # "Wait, ..." is no wrong step of its own
+                    continue
                 item = (
                     -_key(seed, row["id"], i),
                     row["id"],

@@ -10,8 +10,11 @@ correction step as a wrong attempt.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+_REASONING_STEPS = re.compile(r'"n_reasoning_steps": ([0-9]+)')
 
 
 def correction_steps(row: Mapping[str, Any]) -> frozenset[int]:
@@ -20,10 +23,26 @@ def correction_steps(row: Mapping[str, Any]) -> frozenset[int]:
     return frozenset(found) if found else frozenset()
 
 
+def reasoning_steps(row: Mapping[str, Any]) -> int:
+    """How many leading steps are the reply's thinking (chat rows with <think> or a
+    reasoning field; 0 for others). Read from the meta text without decoding it all."""
+    meta = row.get("meta")
+    if isinstance(meta, str):
+        m = _REASONING_STEPS.search(meta)
+        return int(m.group(1)) if m else 0
+    if isinstance(meta, Mapping):
+        return int((meta.get("chat") or {}).get("n_reasoning_steps") or 0)
+    return 0
+
+
 def protected_positions(row: Mapping[str, Any]) -> frozenset[int]:
-    """Steps before which no fake attempt may go: each correction step and the one after."""
+    """Steps before which no fake attempt may go: each correction step and the one after;
+    and, when the reply has thinking, the answer part after it (mistakes go inside the
+    thinking, where a model makes and fixes them)."""
     found = row.get("self_corrections")
-    if not found:
-        return frozenset()
     n = len(row["steps"])
-    return frozenset(j for i in found for j in (i, i + 1) if j < n)
+    out = {j for i in found or () for j in (i, i + 1) if j < n}
+    thinking = reasoning_steps(row)
+    if thinking:
+        out.update(range(thinking, n))
+    return frozenset(out)

@@ -18,6 +18,7 @@ after the last assistant turn with a turn it does not answer), ``unknown_role``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -108,6 +109,11 @@ def _turns(value: Any, field: str, role_key: str, text_key: str) -> list[dict[st
                 break
         if turn.get("tool_calls") and role == "assistant" and not content.strip():
             role = "tool_call"  # an assistant turn that only calls tools is context
+        extra = {
+            key: turn[key] if isinstance(turn[key], str) else json.dumps(turn[key])
+            for key in ("tool_calls", "tool_call_id", "name")
+            if turn.get(key) is not None
+        }
         out.append(
             {
                 "role": role,
@@ -115,6 +121,7 @@ def _turns(value: Any, field: str, role_key: str, text_key: str) -> list[dict[st
                 "reasoning": reasoning,
                 "reasoning_field": reasoning_field,
                 "raw_role": raw_role,
+                "extra": extra,
             }
         )
     return out
@@ -203,7 +210,7 @@ def parse_chat(
     meta["answer_source"] = found.source
     meta["chat"] = {
         "form": form,
-        "context": [{"role": t["role"], "content": t["content"]} for t in context],
+        "context": [_context_turn(t) for t in context],
         "roles": [t["raw_role"] for t in [*context, solution]],
         "content": content,
         "reasoning": reasoning,
@@ -224,6 +231,17 @@ def parse_chat(
         equations=step_equations(steps, syntax="auto", evaluate=evaluate),
         meta=meta,
     )
+
+
+def _context_turn(turn: dict[str, Any]) -> dict[str, Any]:
+    """A context turn as an OpenAI message: a tool-calling turn is the assistant's, with
+    its `tool_calls` (JSON text), `tool_call_id` and `name` kept."""
+    role = "assistant" if turn["role"] == "tool_call" else turn["role"]
+    out = {"role": role, "content": turn["content"]}
+    out.update(turn.get("extra") or {})
+    if turn["role"] == "tool_call" and "tool_calls" not in out:
+        out["tool_calls"] = json.dumps([{"type": "function", "function": turn["content"]}])
+    return out
 
 
 def _system_turn(record: Mapping[str, Any]) -> list[dict[str, Any]]:
