@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from errsynth.render import StyleConfig, render, render_clean, round_trip_ok, style_draws
-from errsynth.render.attempts import ordered_attempts
 from errsynth.render.annotations import glue_for
+from errsynth.render.attempts import ordered_attempts
 from errsynth.render.config import format_question, step_separator
 from errsynth.render.inline import attempt_segs, marker_for
 from errsynth.render.result import Rendered, _jsonable, assemble, detail_json, mask_spans_of
