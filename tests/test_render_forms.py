@@ -256,3 +256,31 @@ def test_cli_form_and_annotations(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert manifest["form"] == "sharegpt" and manifest["annotations"] == "strip"
+
+
+def test_recipe_output_form(tmp_path: Path) -> None:
+    from errsynth.pipeline.run import run_recipe
+    from errsynth.recipe import load_recipe
+
+    recipe = tmp_path / "chat.yaml"
+    recipe.write_text(
+        f"""name: chat
+seed: 0
+sources:
+  - {{name: chat, path: {CHAT / "messages.jsonl"}}}
+process:
+  - augment:
+      transforms: [{{reorder: {{rate: 0.3}}}}]
+      style: {{name: natural}}
+      include_clean: true
+output:
+  shard_rows: 1000
+  form: messages
+"""
+    )
+    run_recipe(load_recipe(recipe), tmp_path / "run")
+    shards = sorted((tmp_path / "run" / "shards").glob("*.parquet"))
+    rows = [r for p in shards for r in pq.read_table(p).to_pylist()]
+    assert rows and all(r["messages"][-1]["role"] == "assistant" for r in rows)
+    assert any(r["messages"][0]["role"] == "system" for r in rows)
+    assert any(r["message_errors"] for r in rows)

@@ -29,6 +29,8 @@ from errsynth.dedup import (
 from errsynth.dedup.exact import exact_dedup_batches
 from errsynth.dedup.near import near_dedup_batches
 from errsynth.dedup.result import DedupResult
+from errsynth.render.annotations import strips
+from errsynth.render.forms import style_output_for
 
 ORDER = "_order"  # keep-first order of solution rows: (source index, row number)
 
@@ -80,6 +82,8 @@ class AugmentParams:
     transforms: tuple[Mapping[str, Mapping[str, Any]], ...] = ()
     style: Mapping[str, Any] = field(default_factory=dict)
     include_clean: bool = True
+    form: str | None = None  # output form (errsynth.render.forms); default: output.form, text
+    annotations: str = "auto"  # GSM8K <<a=b>> annotations: auto / keep / strip
 
 
 class Operator:
@@ -292,7 +296,6 @@ class Augment(Operator):
     kind = "augment"
 
     def __init__(self, params: Mapping[str, Any]) -> None:
-        from errsynth.render import StyleConfig
         from errsynth.transforms import make_transform
 
         super().__init__(params)
@@ -306,7 +309,17 @@ class Augment(Operator):
             self.transforms.append(make_transform(tname, **dict(tparams or {})))
         if not self.transforms and not self.params.include_clean:
             raise ValueError("augment: name at least one transform, or set include_clean: true")
+        self.form = "text"
+        self.set_form(self.params.form or "text")
+        strips(self.params.annotations, "back")  # a clear error for an unknown choice
+
+    def set_form(self, form: str) -> None:
+        """The output form (the recipe's `output.form` when the operator names none)."""
+        from errsynth.render import StyleConfig
+
         style = dict(self.params.style)
+        style.setdefault("output", style_output_for(form))
+        self.form = form
         self.style = StyleConfig(**style)
 
 

@@ -182,7 +182,12 @@ def run_augment_chunk(args: tuple[Augment, Chunk | pa.Table, int, str, str]) -> 
     op, chunk, seed, data_path, rejects_path = args
     chunk = as_table(chunk)
     spec = AugmentSpec(
-        transforms=op.transforms, style=op.style, seed=seed, include_clean=op.params.include_clean
+        transforms=op.transforms,
+        style=op.style,
+        seed=seed,
+        include_clean=op.params.include_clean,
+        form=op.form,
+        annotations=op.params.annotations,
     )
     stats = {t.name: TransformStats() for t in op.transforms}
     samples: list[dict[str, Any]] = []
@@ -318,7 +323,18 @@ def run_stage(ctx: RunContext, index: int, op: Operator, chunks: list[Chunk]) ->
 
 def _clean_samples(ctx: RunContext, chunks: list[Chunk]) -> list[Chunk]:
     """Without an augment operator, the solutions themselves become clean samples."""
-    op = make_operator({"augment": {"transforms": [], "include_clean": True}}, "implicit augment")
+    output = ctx.recipe.data.get("output") or {}
+    op = make_operator(
+        {
+            "augment": {
+                "transforms": [],
+                "include_clean": True,
+                "form": output.get("form"),
+                "annotations": output.get("annotations", "auto"),
+            }
+        },
+        "implicit augment",
+    )
     index = len(ctx.recipe.data.get("process", []))
     return run_stage(ctx, index, op, chunks)
 
@@ -379,6 +395,10 @@ def run_recipe(
         make_operator(resolved_entry(recipe, e), f"process[{i}]")
         for i, e in enumerate(recipe.data.get("process", []))
     ]
+    output_form = (recipe.data.get("output") or {}).get("form")
+    for op in ops:  # output.form is the default form of every augment operator
+        if isinstance(op, Augment) and op.params.form is None and output_form:
+            op.set_form(output_form)
     augmented = False
     solutions: list[Chunk] = []  # augment's input: the parents of the samples (LLM stages)
     for i, op in enumerate(ops):
