@@ -221,6 +221,12 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
 @click.option("--rounds", type=int, default=1, show_default=True, help="cac style: check rounds.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--include-clean", is_flag=True, help="Also write each row's clean rendering.")
+@click.option(
+    "--clean-only",
+    is_flag=True,
+    help="Only each row's clean rendering, no transforms (e.g. a step-labelled corpus to "
+    "--form prm).",
+)
 @click.option("--limit", type=int, default=None, help="Only the first N input rows.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def augment(
@@ -238,6 +244,7 @@ def augment(
     rounds: int,
     seed: int,
     include_clean: bool,
+    clean_only: bool,
     limit: int | None,
     quiet: bool,
 ) -> None:
@@ -263,6 +270,8 @@ def augment(
     }
     try:
         made = [make_transform(name, **{**common, **per[name]}) for name in transforms]
+        if clean_only:
+            made, include_clean = [], True
         style_cfg = StyleConfig(
             name=style, marker=marker, output=style_output_for(output_form), rounds=rounds
         )

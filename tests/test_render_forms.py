@@ -284,3 +284,35 @@ output:
     assert rows and all(r["messages"][-1]["role"] == "assistant" for r in rows)
     assert any(r["messages"][0]["role"] == "system" for r in rows)
     assert any(r["message_errors"] for r in rows)
+
+
+def test_step_labelled_corpora_to_prm_columns(tmp_path: Path) -> None:
+    """ProcessBench (label = first wrong step, -1 all correct) and PRM800K (ratings)."""
+    got = {}
+    for name in ("processbench", "prm800k"):
+        res = CliRunner().invoke(
+            main,
+            [
+                "augment",
+                str(CHAT / f"{name}.jsonl"),
+                "--clean-only",
+                "--form",
+                "prm",
+                "-q",
+                "-o",
+                str(tmp_path / name),
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        manifest = json.loads((tmp_path / name / "ingest" / "manifest.json").read_text())
+        assert manifest["rows_rejected"] == 0
+        got[name] = pq.read_table(tmp_path / name / "samples.parquet").to_pylist()
+    pb = got["processbench"]
+    assert [r["labels"] for r in pb] == [[True, True, True], [True, False], [True, True]]
+    assert pb[1]["completions"] == [
+        "Two pens cost 2 * 3 = 6 dollars.",
+        "Adding the book, 6 + 7 = 14 dollars.",
+    ]
+    prm = got["prm800k"]
+    assert [r["labels"] for r in prm] == [[True, True, True], [False]]
+    assert prm[0]["completions"][1] == "That makes 4 divisors."  # the chosen completion
