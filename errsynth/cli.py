@@ -432,14 +432,29 @@ def recipe_schema_cmd() -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("-n", "n", type=int, default=3, show_default=True, help="How many rows to show.")
 @click.option("--offset", type=int, default=0, show_default=True, help="Skip this many rows first.")
-def inspect_cmd(path: Path, n: int, offset: int) -> None:
-    """Show rows of a solutions table or run directory, equations marked by verdict."""
+@click.option(
+    "--kind", default=None, help="Only samples of this kind (clean, reorder, arith, ...)."
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Only rows where COLUMN equals VALUE (repeatable; meta.KEY=VALUE looks inside meta, "
+    "e.g. meta.answer_source=conclusion).",
+)
+def inspect_cmd(path: Path, n: int, offset: int, kind: str | None, where: tuple[str, ...]) -> None:
+    """Show rows of a solutions table or run directory, equations marked by verdict; chat
+    rows turn by turn."""
     from errsynth.inspect import inspect_path
+    from errsynth.inspect_chat import parse_filters
 
     try:
-        inspect_path(path, n=n, offset=offset)
+        inspect_path(path, n=n, offset=offset, row_filter=parse_filters(kind, where))
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @main.command("schema")

@@ -12,6 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from errsynth.inspect_chat import RowFilter, chat_turns, read_filtered, render_chat
+
 VERDICT_STYLE = {True: ("ok", "green"), False: ("WRONG", "bold red"), None: ("?", "yellow")}
 
 
@@ -125,9 +127,13 @@ def render_sample(row: dict[str, Any]) -> Panel:
 
 
 def inspect_path(
-    path: str | Path, n: int = 3, offset: int = 0, console: Console | None = None
+    path: str | Path,
+    n: int = 3,
+    offset: int = 0,
+    console: Console | None = None,
+    row_filter: RowFilter | None = None,
 ) -> int:
-    """Print `n` rows; returns how many were shown."""
+    """Print `n` rows (those `row_filter` keeps); returns how many were shown."""
     console = console or Console()
     from errsynth.train.mistake_log import is_mistake_log
 
@@ -136,9 +142,17 @@ def inspect_path(
 
         console.print(render_summary(path))
         return 1
-    rows = read_rows(path, n, offset)
+    if row_filter is not None and not row_filter.empty:
+        dataset = ds.dataset(resolve_table_path(path), format="parquet")
+        rows = read_filtered(dataset, n, offset, row_filter)
+    else:
+        rows = read_rows(path, n, offset)
     for row in rows:
-        if "steps" in row and "equations" in row:
+        if chat_turns(row) is not None and ("messages" in row or "steps" in row):
+            console.print(render_chat(row))
+            if "steps" in row and "equations" in row:
+                console.print(render_solution(row))
+        elif "steps" in row and "equations" in row:
             console.print(render_solution(row))
         elif "text" in row and "errors" in row:
             console.print(render_sample(row))

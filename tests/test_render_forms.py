@@ -316,3 +316,36 @@ def test_step_labelled_corpora_to_prm_columns(tmp_path: Path) -> None:
     prm = got["prm800k"]
     assert [r["labels"] for r in prm] == [[True, True, True], [False]]
     assert prm[0]["completions"][1] == "That makes 4 divisors."  # the chosen completion
+
+
+def test_inspect_filters_and_chat_turns(tmp_path: Path) -> None:
+    out = tmp_path / "aug"
+    runner = CliRunner()
+    res = runner.invoke(
+        main,
+        [
+            "augment",
+            str(CHAT / "messages.jsonl"),
+            "-o",
+            str(out),
+            "--form",
+            "messages",
+            "--include-clean",
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["inspect", str(out), "-n", "50", "--kind", "reorder"])
+    assert res.exit_code == 0, res.output
+    assert "reorder ·" in res.output and "clean ·" not in res.output
+    assert "0 · system" in res.output and "assistant" in res.output
+    res = runner.invoke(
+        main,
+        ["inspect", str(out / "ingest"), "-n", "50", "--where", "meta.answer_source=conclusion"],
+    )
+    assert res.exit_code == 0, res.output
+    assert "Tom has 3 boxes" in res.output and "Natalia" not in res.output
+    res = runner.invoke(main, ["inspect", str(out), "--where", "bogus=1"])
+    assert res.exit_code == 2 and "no column" in res.output
+    res = runner.invoke(main, ["inspect", str(out), "--where", "n_errors=7"])
+    assert res.exit_code == 0 and "no rows" in res.output
