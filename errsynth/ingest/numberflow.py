@@ -18,6 +18,7 @@ an unrelated constant; it never misses a produced value that is written again.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
@@ -32,6 +33,7 @@ _THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _LATEX_FRAC_RE = re.compile(r"\\[dt]?frac\{(\d+)\}\{(\d+)\}")
 
 
+@lru_cache(maxsize=65536)
 def _canonical_token(token: str) -> str:
     if token.isdigit():  # the common case, without a Fraction
         return token.lstrip("0") or "0"

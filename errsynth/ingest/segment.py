@@ -24,6 +24,7 @@ import re
 from errsynth.ingest.latex_text import split_steps
 
 _DISPLAY_OPEN = re.compile(r"\$\$|\\\[|\\begin\{([A-Za-z*]+)\}|^```", re.MULTILINE)
+_NEWLINE = re.compile("\n")
 _LINE_END_PUNCT = re.compile(r"[.!?:;)\]]\s*$|\\\\\s*$")
 _CLOSING_LINE = re.compile(
     r"^\s*(?:####\s*\S.*"
@@ -72,32 +73,28 @@ def _protected_regions(text: str) -> list[tuple[int, int]]:
 
 
 def _lines(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
-    """Line spans ``(start, end, is_display)`` with line breaks inside regions ignored."""
-    out: list[tuple[int, int]] = []
+    """Line spans ``(start, end, is_display)``, stripped, with line breaks inside regions
+    ignored; blank lines dropped."""
+    breaks: list[int] = []
+    pos = 0
+    for ra, rb in regions:  # line breaks between regions only
+        breaks += [m.start() for m in _NEWLINE.finditer(text, pos, ra)]
+        pos = max(pos, rb)
+    breaks += [m.start() for m in _NEWLINE.finditer(text, pos)]
+    marked: list[tuple[int, int, bool]] = []
     start = 0
     r = 0
-    n = len(text)
-    i = 0
-    while i < n:
-        while r < len(regions) and regions[r][1] <= i:
-            r += 1
-        if r < len(regions) and regions[r][0] <= i < regions[r][1]:
-            i = regions[r][1]
-            continue
-        if text[i] == "\n":
-            out.append((start, i))
-            start = i + 1
-        i += 1
-    out.append((start, n))
-    marked: list[tuple[int, int, bool]] = []
-    for a, b in out:
-        stripped = text[a:b].strip()
-        if not stripped:
-            continue
-        lead = a + (len(text[a:b]) - len(text[a:b].lstrip()))
-        trail = b - (len(text[a:b]) - len(text[a:b].rstrip()))
-        display = any(ra <= lead and trail <= rb for ra, rb in regions)
-        marked.append((lead, trail, display))
+    for end in [*breaks, len(text)]:
+        line = text[start:end]
+        stripped = line.strip()
+        if stripped:
+            lead = start + (len(line) - len(line.lstrip()))
+            trail = lead + len(stripped)
+            while r < len(regions) and regions[r][1] <= lead:
+                r += 1
+            display = r < len(regions) and regions[r][0] <= lead and trail <= regions[r][1]
+            marked.append((lead, trail, display))
+        start = end + 1
     return marked
 
 
