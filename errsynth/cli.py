@@ -258,7 +258,7 @@ def augment(
     from errsynth.augment import AugmentSpec, augment_table, is_solutions_table
     from errsynth.progress import counter_progress
     from errsynth.render import StyleConfig
-    from errsynth.render.forms import style_output_for
+    from errsynth.render.forms import check_form, style_output_for
     from errsynth.transforms import make_transform
 
     console = Console(stderr=True, quiet=quiet)
@@ -272,6 +272,7 @@ def augment(
         made = [make_transform(name, **{**common, **per[name]}) for name in transforms]
         if clean_only:
             made, include_clean = [], True
+        check_form(output_form, style)
         style_cfg = StyleConfig(
             name=style, marker=marker, output=style_output_for(output_form), rounds=rounds
         )

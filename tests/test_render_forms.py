@@ -349,3 +349,20 @@ def test_inspect_filters_and_chat_turns(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no column" in res.output
     res = runner.invoke(main, ["inspect", str(out), "--where", "n_errors=7"])
     assert res.exit_code == 0 and "no rows" in res.output
+
+
+def test_chat_forms_refuse_record_styles(tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        main,
+        [
+            "augment",
+            str(CHAT / "trl.jsonl"),
+            "-o",
+            str(tmp_path / "o"),
+            "--style",
+            "lema",
+            "--form",
+            "messages",
+        ],
+    )
+    assert res.exit_code == 2 and "inline" not in res.output and "lema" in res.output

@@ -18,9 +18,9 @@ an unrelated constant; it never misses a produced value that is written again.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from errsynth.evaluate import format_value, parse_number

@@ -30,7 +30,7 @@ from errsynth.dedup.exact import exact_dedup_batches
 from errsynth.dedup.near import near_dedup_batches
 from errsynth.dedup.result import DedupResult
 from errsynth.render.annotations import strips
-from errsynth.render.forms import style_output_for
+from errsynth.render.forms import check_form, style_output_for
 
 ORDER = "_order"  # keep-first order of solution rows: (source index, row number)
 
@@ -321,6 +321,7 @@ class Augment(Operator):
         style.setdefault("output", style_output_for(form))
         self.form = form
         self.style = StyleConfig(**style)
+        check_form(form, self.style.name)
 
 
 def make_operator(entry: Any, where: str) -> Operator:

@@ -259,6 +259,18 @@ def style_output_for(form: str) -> str:
     return form if form in ("messages", "prompt_completion") else "text"
 
 
+def check_form(form: str, style: str) -> None:
+    """A clear error for a form that cannot hold a style: the chat forms put the attempts
+    into the reply, which only the inline styles write (lema and cac are records or chats
+    of their own; use --form text or prompt_completion, or prm)."""
+    style_output_for(form)
+    if form in CHAT_FORMS and style not in ("back", "igsm", "natural"):
+        raise ValueError(
+            f"form {form!r} writes the attempts into the reply, which the {style} style does "
+            "not: use the back, igsm or natural style, or --form text/prompt_completion/prm"
+        )
+
+
 def finish_sample(
     sample: dict[str, Any],
     row: Mapping[str, Any],
