@@ -4,7 +4,8 @@ and a long chain-of-thought chat corpus, each also per character.
     python benchmarks/bench_ingest.py [--rows 100000] [--math-rows 22500]
         [--chat-rows 10000] [--chat-words 2000] [--only gsm8k,math,chat]
 
-Single process, so the figure is per core. Includes reading JSONL, step splitting,
+Single process, so the figure is per core; rates are per CPU second of the process
+(`time.process_time`), so other jobs on a shared machine slow the wall clock, not them. Includes reading JSONL, step splitting,
 equation extraction and exact evaluation, number flow, and Parquet writing.
 
 The long-CoT corpus is made from the shared corpora (see `make_long_cot`): OpenAI
@@ -144,13 +145,15 @@ def bench(
     else:
         n = rows
     started = time.perf_counter()
+    cpu_started = time.process_time()
     stats = ingest([data], tmp / f"out-{name}", fmt=fmt)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started  # this process's CPU time: robust to a busy host
     eq = stats.equations
     print(
         f"{name:6s} rows={n:,} out={stats.rows_out:,} rejected={stats.rows_rejected:,} "
-        f"time={elapsed:.2f}s rows/s/core={n / elapsed:,.0f} "
-        f"chars/s/core={(chars or 0) / elapsed:,.0f} chars/row={(chars or 0) / n:,.0f} "
+        f"wall={elapsed:.2f}s cpu={cpu:.2f}s rows/s/core={n / cpu:,.0f} "
+        f"chars/s/core={(chars or 0) / cpu:,.0f} chars/row={(chars or 0) / n:,.0f} "
         f"equations ok={eq['ok']:,} wrong={eq['wrong']:,} unjudged={eq['unjudged']:,}",
         flush=True,
     )
