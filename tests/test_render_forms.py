@@ -11,6 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errsynth.augment import AugmentSpec, augment_table
 from errsynth.cli import main
@@ -366,3 +368,51 @@ def test_chat_forms_refuse_record_styles(tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 2 and "inline" not in res.output and "lema" in res.output
+
+
+_REPLY = st.text(alphabet=st.sampled_from(list("ab 12.=\n$\\[]<>think/")), max_size=120)
+
+
+@settings(max_examples=200, deadline=None)
+@given(content=_REPLY, data=st.data())
+def test_chat_insertions_strip_back_to_the_reply(content: str, data: st.DataObject) -> None:
+    from errsynth.ingest.segment import segment
+    from errsynth.render.forms import chat_columns
+
+    spans = segment(content)
+    if not spans:
+        return
+    steps = [content[a:b] for a, b in spans]
+    chat = {
+        "form": "messages",
+        "context": [{"role": "user", "content": "q"}],
+        "roles": None,
+        "content": content,
+        "reasoning": None,
+        "steps": [["content", a, b] for a, b in spans],
+        "n_reasoning_steps": 0,
+    }
+    text, errors = "", []
+    for at in sorted(data.draw(st.lists(st.integers(0, len(steps) - 1), max_size=4))):
+        attempt = data.draw(st.text(alphabet="xyz. ", min_size=1, max_size=8))
+        marker = data.draw(st.sampled_from(["[BACK]", "Wait, no."]))
+        a0 = len(text)
+        text += attempt + " " + marker + "|"
+        errors.append(
+            {
+                "step": at,
+                "start": a0,
+                "end": a0 + len(attempt),
+                "attempt_start": a0,
+                "attempt_end": a0 + len(attempt),
+                "marker_start": a0 + len(attempt) + 1,
+                "marker_end": a0 + len(attempt) + 1 + len(marker),
+            }
+        )
+    row = {"steps": steps, "question": "q", "meta": json.dumps({"chat": chat})}
+    out = chat_columns(row, {"text": text, "errors": errors}, "messages", strip=False)
+    reply = out["messages"][-1]["content"]
+    assert strip_message_attempts(reply, out["message_errors"]) == content
+    for e in out["message_errors"]:
+        assert reply[e["marker_start"] : e["marker_end"]] in ("[BACK]", "Wait, no.")
+        assert content[spans[e["step"]][0] : spans[e["step"]][1]] in reply[e["insert_end"] :]
