@@ -32,6 +32,7 @@ _FRAC_TWO_TOKENS = re.compile(
     r"\\frac\s*(\\[A-Za-z]+|[0-9A-Za-z])\s*(\\[A-Za-z]+(?![A-Za-z])|[0-9A-Za-z])"
 )
 _SPACE_RUN = re.compile(r"\s+")
+MAX_ANSWER_CHARS = 2000
 _LIST_COMMA = re.compile(r",\s")  # thousands separators never have a space after the comma
 _ABBREVIATION_END = re.compile(r"(?:^|[^A-Za-z])[A-Za-z]\.[A-Za-z]\.$")
 _FRAC_SECOND_TOKEN = re.compile(r"\\frac(\{[^{}]*\})\s*([0-9A-Za-z])")
@@ -118,7 +119,7 @@ def _as_tuple(text: str) -> tuple[str, list[str], str] | None:
 
 
 _WORD_BEFORE = re.compile(r"(\\?)([A-Za-z]+)$")
-_WORD_AFTER = re.compile(r"^[A-Za-z]+")
+_WORD_AFTER = re.compile(r"[A-Za-z]+")  # used with .match(text, pos)
 _THOUSANDS_THIN = re.compile(r"(?<=[0-9]),\s*\\!\s*(?=[0-9]{3})")  # 111,\!111
 
 
@@ -129,14 +130,16 @@ def _squeeze_spaces(text: str) -> str:
     text = text.strip()
 
     def keep(m: re.Match[str]) -> str:
-        head, tail = text[: m.start()], text[m.end() :]
-        before = _WORD_BEFORE.search(head)
-        after = _WORD_AFTER.match(tail)
+        # bounded windows: a run of spaces costs O(1), however long the text
+        start, end = m.start(), m.end()
+        before = _WORD_BEFORE.search(text, max(0, start - 64), start)
+        after = _WORD_AFTER.match(text, end, end + 64)
         if before is not None and before.group(1) and after is not None:
-            return " "  # \pi r is not \pir
+            return " "  # \\pi r is not \\pir
         word_before = before is not None and not before.group(1) and len(before.group(2)) > 1
         word_after = after is not None and len(after.group()) > 1
-        if (word_before and tail[:1].isalnum()) or (word_after and head[-1:].isalnum()):
+        next_alnum = text[end : end + 1].isalnum()
+        if (word_before and next_alnum) or (word_after and text[start - 1 : start].isalnum()):
             return " "
         return ""
 
@@ -145,6 +148,8 @@ def _squeeze_spaces(text: str) -> str:
 
 def _normalize(text: str) -> tuple[str, bool]:
     """Canonical form and whether the answer carried a percent sign."""
+    if len(text) > MAX_ANSWER_CHARS:  # no final answer is this long: kept as written
+        return text.strip(), False
     text = _unbox(text.strip())
     text = _drop_text_commands(text)
     text = _THOUSANDS_THIN.sub(",", text)

@@ -54,6 +54,8 @@ _PROSE_DASH = re.compile(r"[-−–]")
 _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
 _EQUALS = re.compile(r"[ \t]*=[ \t]*")
+# Every character a chain's left side can hold (numbers, operators, brackets, $, %, space).
+_CHAIN_CHARS = frozenset("0123456789.,$%()+-*/×÷·^−–xX")  # and whitespace
 _MASK = "\x00"
 
 
@@ -88,8 +90,14 @@ def find_inline(text: str) -> list[FoundEquation]:
     found: list[FoundEquation] = []
     pos, size = 0, len(masked)
     while (eq := masked.find("=", pos)) >= 0:
-        # Only text near an "=" can hold an equation: search a window around it.
-        m = _CHAIN.search(masked, max(pos, eq - _REACH), min(size, eq + _AHEAD))
+        # Only text near an "=" can hold an equation: search a window around it, from
+        # where the run of characters a chain can hold ends before the "=" (a chain that
+        # reaches this "=" cannot start further left; one that starts after it still can).
+        lo = max(pos, eq - _REACH)
+        start = eq
+        while start > lo and (masked[start - 1] in _CHAIN_CHARS or masked[start - 1].isspace()):
+            start -= 1
+        m = _CHAIN.search(masked, start, min(size, eq + _AHEAD))
         if m is None:
             pos = eq + 1
             continue
