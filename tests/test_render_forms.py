@@ -416,3 +416,12 @@ def test_chat_insertions_strip_back_to_the_reply(content: str, data: st.DataObje
     for e in out["message_errors"]:
         assert reply[e["marker_start"] : e["marker_end"]] in ("[BACK]", "Wait, no.")
         assert content[spans[e["step"]][0] : spans[e["step"]][1]] in reply[e["insert_end"] :]
+
+
+def test_sample_schema_file_matches_code() -> None:
+    from errsynth.schema import dump_json_schema, sample_json_schema
+
+    path = Path(__file__).resolve().parents[1] / "schemas" / "sample.schema.json"
+    assert path.read_text() == dump_json_schema(sample_json_schema()), (
+        "schemas/sample.schema.json is stale: run `errsynth schema sample > schemas/sample.schema.json`"
+    )
