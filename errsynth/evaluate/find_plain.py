@@ -90,14 +90,20 @@ def find_inline(text: str) -> list[FoundEquation]:
     found: list[FoundEquation] = []
     pos, size = 0, len(masked)
     while (eq := masked.find("=", pos)) >= 0:
-        # Only text near an "=" can hold an equation: search a window around it, from
-        # where the run of characters a chain can hold ends before the "=" (a chain that
-        # reaches this "=" cannot start further left; one that starts after it still can).
+        # Only text near an "=" can hold an equation: a chain through this "=" starts in
+        # the run of characters a chain can hold just before it.
         lo = max(pos, eq - _REACH)
         start = eq
         while start > lo and (masked[start - 1] in _CHAIN_CHARS or masked[start - 1].isspace()):
             start -= 1
-        m = _CHAIN.search(masked, start, min(size, eq + _AHEAD))
+        # A chain that starts after this "=" belongs to a later "=" (handled in its turn):
+        # only the starts up to this "=" are tried, not a scan of the whole window.
+        end = min(size, eq + _AHEAD)
+        m = None
+        for at in range(start, eq + 1):
+            m = _CHAIN.match(masked, at, end)
+            if m is not None:
+                break
         if m is None:
             pos = eq + 1
             continue
