@@ -169,7 +169,15 @@ def main() -> None:
         "--only", default="gsm8k,math,chat,chat_math", help="comma-separated corpora to run"
     )
     ap.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="rounds (corpora interleaved); take the best"
+    )
     args = ap.parse_args()
+    for _ in range(args.repeat):
+        one_round(args)
+
+
+def one_round(args: argparse.Namespace) -> None:
     only = set(args.only.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         if "gsm8k" in only:
