@@ -21,6 +21,8 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
+from errsynth.render.forms import reply_texts
+
 ROLE_STYLE = {
     "system": "magenta",
     "user": "cyan",
@@ -152,11 +154,12 @@ def chat_turns(row: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
     meta = row.get("meta")
     data = json.loads(meta) if isinstance(meta, str) else (meta or {})
     chat = data.get("chat") if isinstance(data, Mapping) else None
-    if isinstance(chat, Mapping):
+    if isinstance(chat, Mapping) and isinstance(row.get("solution"), str):
+        texts = reply_texts(row["solution"], chat)
         reply = {
             "role": "assistant",
-            "content": chat.get("content", ""),
-            "reasoning_content": chat.get("reasoning"),
+            "content": texts["content"],
+            "reasoning_content": texts["reasoning"],
         }
         return [*chat.get("context", []), reply]
     return None

@@ -63,7 +63,7 @@ def test_messages_every_odd_record_is_a_reason(tmp_path: Path) -> None:
     assert think["answer"] == "72" and _meta(think)["answer_source"] == "boxed"
     # every step is verbatim at its recorded place
     for step, (part, a, b) in zip(think["steps"], chat["steps"], strict=True):
-        assert part == "content" and chat["content"][a:b] == step
+        assert part == "content" and think["solution"][a:b] == step
     multi = by_q["Now add 7 to"]
     assert [t["role"] for t in _meta(multi)["chat"]["context"]] == ["user", "assistant", "user"]
     assert multi["answer"] == "55" and multi["steps"] == ["We had 48.", "48 + 7 = 55."]
@@ -77,6 +77,7 @@ def test_messages_every_odd_record_is_a_reason(tmp_path: Path) -> None:
     assert _meta(cut)["chat"]["think_closed"] is False and cut["answer"] == "36"
     french = by_q["Zoë a 5 pomm"]
     assert _meta(french)["chat"]["reasoning_field"] == "reasoning_content"
+    assert french["solution"].startswith("Zoë avait 5 pommes.\n\nElle en achète")
     assert _meta(french)["chat"]["n_reasoning_steps"] == 2 and french["answer"] == "12"
     closing_only = by_q["A train trav"]
     assert _meta(closing_only)["chat"]["n_reasoning_steps"] == 2

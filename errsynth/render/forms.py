@@ -50,7 +50,7 @@ def chat_info(row: Mapping[str, Any]) -> dict[str, Any]:
     meta = json.loads(meta) if isinstance(meta, str) else (meta or {})
     chat = meta.get("chat")
     if chat is not None:
-        return chat
+        return {**chat, **reply_texts(row.get("solution") or "", chat)}
     sep = step_separator(row)
     steps = list(row["steps"])
     spans, pos = [], 0
@@ -67,6 +67,17 @@ def chat_info(row: Mapping[str, Any]) -> dict[str, Any]:
         "steps": spans,
         "n_reasoning_steps": 0,
     }
+
+
+def reply_texts(solution: str, chat: Mapping[str, Any]) -> dict[str, str | None]:
+    """The reply's `content` and `reasoning` (a separate reasoning field's text) from the
+    row's `solution`, which is ``reasoning + "\n\n" + content`` when there is one."""
+    if "content" in chat:  # written in full (tables from before reasoning_chars)
+        return {"content": chat["content"], "reasoning": chat.get("reasoning")}
+    n = chat.get("reasoning_chars")
+    if n is None:
+        return {"content": solution, "reasoning": None}
+    return {"content": solution[n + 2 :], "reasoning": solution[:n]}
 
 
 def _gap_separator(text: str, before: int, start: int) -> str:

@@ -4,7 +4,7 @@ TRL conversational prompt/completion.
 Every shape becomes one list of turns ``{role, content}`` (roles ``system``, ``user``,
 ``assistant``, ``tool``). The last assistant turn is the solution; the turns before it
 are the context, kept verbatim in ``meta.chat`` so that the sample can be written back
-in the shape it came in. The question is the last user turn of the context. The reply's
+in the shape it came in (the reply itself is the row's `solution`, see `reasoning_chars`). The question is the last user turn of the context. The reply's
 thinking (``<think>…</think>`` or a ``reasoning_content`` field) and its answer part are
 both cut into steps (:mod:`errsynth.ingest.segment`); ``meta.chat.steps`` records where
 each step is (``part``: ``content`` or ``reasoning``, and its span), and
@@ -212,8 +212,9 @@ def parse_chat(
         "form": form,
         "context": [_context_turn(t) for t in context],
         "roles": [t["raw_role"] for t in [*context, solution]],
-        "content": content,
-        "reasoning": reasoning,
+        # the reply is the row's `solution`: the reasoning field's text (this many
+        # characters) and a blank line before the content when there is one, else the content
+        "reasoning_chars": None if reasoning is None else len(reasoning),
         "reasoning_field": solution["reasoning_field"],
         "think": list(parts.think) if parts.think is not None else None,
         "think_tag": parts.tag,
