@@ -55,7 +55,8 @@ _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
 _EQUALS = re.compile(r"[ \t]*=[ \t]*")
 # Every character a chain's left side can hold (numbers, operators, brackets, $, %, space).
-_CHAIN_CHARS = frozenset("0123456789.,$%()+-*/×÷·^−–xX")  # and whitespace
+# The run of characters a chain's left side can hold, ending at the "=" (endpos).
+_RUN_BEFORE = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]+\Z")
 _MASK = "\x00"
 
 
@@ -92,10 +93,8 @@ def find_inline(text: str) -> list[FoundEquation]:
     while (eq := masked.find("=", pos)) >= 0:
         # Only text near an "=" can hold an equation: a chain through this "=" starts in
         # the run of characters a chain can hold just before it.
-        lo = max(pos, eq - _REACH)
-        start = eq
-        while start > lo and (masked[start - 1] in _CHAIN_CHARS or masked[start - 1].isspace()):
-            start -= 1
+        run = _RUN_BEFORE.search(masked, max(pos, eq - _REACH), eq)
+        start = run.start() if run is not None else eq
         # A chain that starts after this "=" belongs to a later "=" (handled in its turn):
         # only the starts up to this "=" are tried, not a scan of the whole window.
         end = min(size, eq + _AHEAD)
