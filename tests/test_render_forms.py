@@ -425,3 +425,19 @@ def test_sample_schema_file_matches_code() -> None:
     assert path.read_text() == dump_json_schema(sample_json_schema()), (
         "schemas/sample.schema.json is stale: run `errsynth schema sample > schemas/sample.schema.json`"
     )
+
+
+def test_notice_glue_reads_the_whole_written_attempt() -> None:
+    """Found by the layout property test: an attempt whose last step is blank after a
+    full stop got '. ' in the render and ' ' in the round-trip check."""
+    from errsynth.render import render, render_clean, round_trip_ok
+    from errsynth.transforms.base import Candidate, WrongAttempt
+
+    attempt = WrongAttempt(
+        at=0, kind="reorder", steps=(".", ""), finding="why", detail={"premature": False}
+    )
+    row = {"id": "r", "format": "gsm8k", "question": "Q?", "steps": [""]}
+    cand = Candidate(row=row, transform="t", attempts=(attempt,))
+    style = StyleConfig(name="natural")
+    got = render(cand, style, random.Random(0))
+    assert round_trip_ok(cand, got, style, render_clean(row, style)) == (True, "")

@@ -41,7 +41,7 @@ def _reference_body(
             marker = marker_for(a, style, prng)
             segs += [
                 *a_segs,
-                Seg(glue_for(a_segs[-1].text, marker, style.name)),  # GLUE, or ". " (natural)
+                Seg(glue_for("".join(g.text for g in a_segs), marker, style.name)),  # " "/". "
                 Seg(marker, (("marker", n),)),
                 Seg(sep),
             ]

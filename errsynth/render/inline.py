@@ -95,9 +95,8 @@ def write_inline_body(
         else:
             wrong = _write_attempt_steps(write, a, n, sep)
         marker = marker_for(a, style, prng)
-        write(
-            glue_for(a.head if use_head and a.head is not None else a.steps[-1], marker, style.name)
-        )
+        written = a.head if use_head and a.head is not None else sep.join(a.steps)
+        write(glue_for(written, marker, style.name))
         write(marker, (("marker", n),))
         fixes.append(("fix", n))
         placed.append((a, wrong))
