@@ -183,3 +183,15 @@ def test_segment_spans_are_verbatim_and_ordered(text: str) -> None:
         assert last <= a < b <= len(text)
         assert text[a:b] == text[a:b].strip() and text[a:b]
         last = b
+
+
+def test_reply_equations_tell_money_from_latex() -> None:
+    from errsynth.ingest.readers.chat import reply_equations
+
+    steps = [
+        "He pays $5 + $3 = $8.",
+        r"So $\frac{1}{2} + \frac12 = 1$.",
+        "Natalia sold 48/2 = <<48/2=24>>24 clips.",
+    ]
+    found = [(e["step"], e["kind"], e["ok"]) for e in reply_equations(steps, True)]
+    assert found == [(0, "inline", True), (1, "latex", True), (2, "annotation", True)]

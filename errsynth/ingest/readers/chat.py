@@ -19,6 +19,7 @@ after the last assistant turn with a turn it does not answer), ``unknown_role``,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -149,6 +150,26 @@ def _split(turns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str,
     return context, solution
 
 
+# LaTeX in a reply: a command or delimiter (\frac, \(, \[), or ^ _ { inside $...$. A bare
+# "$" is usually money ("$5 + $3 = $8"), read as plain text, where the prose finder reads it.
+_LATEX_IN_STEP = re.compile(r"\\[A-Za-z(\[]|\$[^$\n]*[\^_{][^$\n]*\$")
+
+
+def reply_equations(steps: list[str], evaluate: bool) -> list[dict[str, Any]]:
+    """step_equations with the syntax chosen per step: LaTeX where the step has LaTeX
+    (see _LATEX_IN_STEP), else plain (annotations, then prose equations)."""
+    latex = [i for i, step in enumerate(steps) if _LATEX_IN_STEP.search(step)]
+    if not latex:
+        return step_equations(steps, syntax="plain", evaluate=evaluate)
+    out = []
+    for i, step in enumerate(steps):
+        syntax = "latex" if i in latex else "plain"
+        for eq in step_equations([step], syntax=syntax, evaluate=evaluate):
+            eq["step"] = i
+            out.append(eq)
+    return out
+
+
 def _steps_of(text: str, a: int, b: int, part: str) -> list[tuple[str, int, int]]:
     return [(part, a + s, a + e) for s, e in segment(text[a:b])]
 
@@ -229,7 +250,7 @@ def parse_chat(
         solution=solution_text,
         steps=steps,
         answer=normalize_answer(found.raw),
-        equations=step_equations(steps, syntax="auto", evaluate=evaluate),
+        equations=reply_equations(steps, evaluate),
         meta=meta,
     )
 
