@@ -47,6 +47,7 @@ SOLUTION_SCHEMA = pa.schema(
         pa.field("equations", pa.list_(EQUATION), nullable=False),
         pa.field("produces", pa.list_(pa.list_(pa.string())), nullable=False),
         pa.field("uses", pa.list_(pa.list_(USE)), nullable=False),
+        pa.field("self_corrections", pa.list_(pa.int32())),  # steps with the writer's own fix
         pa.field("meta", pa.string(), nullable=False),  # JSON object: format-specific fields
     ]
 )
@@ -91,6 +92,33 @@ MESSAGE = pa.struct(
     [
         pa.field("role", pa.string(), nullable=False),
         pa.field("content", pa.string(), nullable=False),
+        # chat forms: the reply's separate thinking, and a context turn's tool call fields
+        pa.field("reasoning_content", pa.string()),
+        pa.field("tool_calls", pa.string()),  # JSON text of the turn's tool_calls
+        pa.field("tool_call_id", pa.string()),
+        pa.field("name", pa.string()),
+    ]
+)
+
+SHAREGPT_TURN = pa.struct(
+    [
+        pa.field("from", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=False),
+    ]
+)
+
+MESSAGE_ERROR = pa.struct(
+    [
+        pa.field("message", pa.int32(), nullable=False),  # index into messages
+        pa.field("field", pa.string(), nullable=False),  # content | reasoning_content
+        pa.field("step", pa.int32(), nullable=False),
+        pa.field("start", pa.int32(), nullable=False),  # the wrong part, in that field
+        pa.field("end", pa.int32(), nullable=False),
+        pa.field("attempt_start", pa.int32(), nullable=False),
+        pa.field("attempt_end", pa.int32(), nullable=False),
+        pa.field("marker_start", pa.int32(), nullable=False),
+        pa.field("marker_end", pa.int32(), nullable=False),
+        pa.field("insert_end", pa.int32(), nullable=False),  # end of what was inserted
     ]
 )
 
@@ -111,6 +139,13 @@ SAMPLE_SCHEMA = pa.schema(
         pa.field("errors", pa.list_(ERROR), nullable=False),
         pa.field("mask_spans", pa.list_(MASK_SPAN), nullable=False),
         pa.field("meta", pa.string(), nullable=False),
+        # output forms (errsynth.render.forms): null unless the form writes them
+        pa.field("message_errors", pa.list_(MESSAGE_ERROR)),
+        pa.field("conversations", pa.list_(SHAREGPT_TURN)),
+        pa.field("prompt_messages", pa.list_(MESSAGE)),
+        pa.field("completion_messages", pa.list_(MESSAGE)),
+        pa.field("completions", pa.list_(pa.string())),
+        pa.field("labels", pa.list_(pa.bool_())),
     ]
 )
 
@@ -127,7 +162,8 @@ CANDIDATE_REJECT_SCHEMA = pa.schema(
 _DESCRIPTIONS = {
     "id": "Stable id: hash of source, question and solution text (same input, same id).",
     "source": "Name of the source (defaults to the format).",
-    "format": "Reader that produced the row (gsm8k, math, igsm, metamath, steps, jsonl).",
+    "format": "Reader that produced the row (gsm8k, math, igsm, metamath, steps, jsonl, "
+    "messages, sharegpt, trl, prompt_response).",
     "question": "The problem statement.",
     "solution": "The solution text as read.",
     "steps": "Ordered solution steps.",
@@ -136,6 +172,9 @@ _DESCRIPTIONS = {
     "evaluator's verdict (null when it could not judge).",
     "produces": "Per step, the values (or iGSM variables) that step produces first.",
     "uses": "Per step, the values it uses that an earlier step produced, with that step.",
+    "self_corrections": "Steps that open or contain a self-correction of the writer's own "
+    "(Wait, / Let me double-check / Actually, ...): no fake attempt is placed at them or "
+    "right after them. Null in tables written before the column existed.",
     "meta": "JSON object: format-specific fields, or the transform's parameters and seed.",
     "parent_id": "Id of the clean solution the sample was made from.",
     "kind": "clean, or the transform that made the wrong attempts (reorder, arith, ...).",
@@ -143,7 +182,16 @@ _DESCRIPTIONS = {
     "text": "The rendered training text (prompt + completion); all spans index it.",
     "prompt": "The part a trainer conditions on (the question, and for lema the wrong solution).",
     "completion": "The part a trainer learns to write.",
-    "messages": "OpenAI-style chat turns, when the style or output is a chat.",
+    "messages": "OpenAI-style chat turns, when the style or output is a chat; with form "
+    "messages, the whole conversation in the shape it came in (system prompt, earlier turns, "
+    "tool calls, the reply with its thinking) with the attempts inside the reply.",
+    "message_errors": "Chat forms: each attempt's spans inside messages[message][field]; "
+    "removing [attempt_start, insert_end) gives the original reply back.",
+    "conversations": "Form sharegpt: the conversation as {from, value} turns.",
+    "prompt_messages": "Form trl: the conversational prompt (TRL's prompt column).",
+    "completion_messages": "Form trl: the assistant reply (TRL's completion column).",
+    "completions": "Form prm: the step strings of TRL's stepwise supervision.",
+    "labels": "Form prm: one bool per completion (false: the wrong step; the trace ends there).",
     "n_errors": "Number of wrong attempts in the text.",
     "errors": "Each wrong attempt: clean step it precedes, kind, wrong text and its spans in text.",
     "mask_spans": "Spans of text to mask from the loss: mode wrong (the wrong part only) or "

@@ -141,4 +141,6 @@ def synthetic_samples(
         "mask_spans": masks,
         "meta": ["{}"] * n,
     }
+    for name in SAMPLE_SCHEMA.names:  # output-form columns: null (text form)
+        cols.setdefault(name, [None] * n)
     return pa.Table.from_pydict(cols, schema=SAMPLE_SCHEMA)

@@ -99,8 +99,14 @@ def test_parse_number_rejects(text: str) -> None:
         (r"10\text{ cm}^2", "10"),
         (r"90^\circ", "90"),
         (r"90^{\circ}", "90"),
-        (r"50\%", "50"),
+        (r"50\%", "50%"),  # issue 11: the percent sign is kept (7.2% is not 7.2)
         ("0.50", "0.5"),
+        (r"\begin{pmatrix} -1/3 \\ 2/3 \end{pmatrix}", r"\begin{pmatrix}-1/3\\2/3\end{pmatrix}"),
+        (r"45^\circ, 135^\circ", "45, 135"),  # a list, not the number 45135
+        (r"111, \! 111, \! 111", "111111111"),
+        (r"\text{June 20}", "June 20"),
+        (r"2\pi r", r"2\pi r"),
+        (r"\frac \pi4", r"\frac{\pi}{4}"),
         (r"\frac{1}{2}", "1/2"),
         (r"\dfrac{2}{4}", "1/2"),
         (r"\frac{4}{2}", "2"),
@@ -115,7 +121,7 @@ def test_parse_number_rejects(text: str) -> None:
         ("x = 5", "5"),
         (r"\text{east}", "east"),
         (r"\boxed{\text{Devon}}", "Devon"),
-        ("1, 2, 3", "1,2,3"),
+        ("1, 2, 3", "1, 2, 3"),  # "1,234" would read as one number
         (r"1\!000", "1000"),
     ],
 )

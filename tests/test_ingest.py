@@ -47,10 +47,18 @@ def test_auto_detects_each_format(data_dir: Path, name: str, fmt: str) -> None:
     assert detect_format(head, name) == fmt
 
 
-def test_undetectable_format_says_what_to_do(data_dir: Path) -> None:
-    head = list(read_records(data_dir / "custom_mini.jsonl"))
+def test_undetectable_format_says_what_to_do(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"text": "a story", "label": 3}\n{"text": "another", "label": 1}\n')
+    head = list(read_records(odd))
     with pytest.raises(FormatError, match="--field question="):
-        detect_format(head, "custom_mini.jsonl")
+        detect_format(head, "odd.jsonl")
+
+
+def test_prompt_output_pairs_are_detected(data_dir: Path) -> None:
+    # issue 11: prompt/output pairs used to need a field map
+    head = list(read_records(data_dir / "custom_mini.jsonl"))
+    assert detect_format(head, "custom_mini.jsonl") == "prompt_response"
 
 
 def test_gsm8k_steps_equations_flow_and_verdicts(tmp_path: Path, data_dir: Path) -> None:
@@ -195,9 +203,9 @@ def test_cli_ingest_and_inspect(tmp_path: Path, data_dir: Path) -> None:
     res = runner.invoke(main, ["inspect", str(out), "-n", "1"])
     assert res.exit_code == 0, res.output
     assert "baker" in res.output and "36/3" in res.output
-    res = runner.invoke(
-        main, ["ingest", str(data_dir / "custom_mini.jsonl"), "-o", str(tmp_path / "c")]
-    )
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"text": "a story", "label": 3}\n')
+    res = runner.invoke(main, ["ingest", str(odd), "-o", str(tmp_path / "c")])
     assert res.exit_code != 0 and "--field" in res.output
     res = runner.invoke(
         main,

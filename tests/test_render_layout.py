@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from errsynth.render import StyleConfig, render, render_clean, round_trip_ok, style_draws
+from errsynth.render.annotations import glue_for
 from errsynth.render.attempts import ordered_attempts
-from errsynth.render.config import GLUE, format_question, step_separator
+from errsynth.render.config import format_question, step_separator
 from errsynth.render.inline import attempt_segs, marker_for
 from errsynth.render.result import Rendered, _jsonable, assemble, detail_json, mask_spans_of
 from errsynth.render.segments import Layout, Seg, Turn, flatten
@@ -37,10 +38,11 @@ def _reference_body(
             segs.append(Seg(sep))
         for n, a in before.get(i, []):
             a_segs, wrong = attempt_segs(a, n, sep, use_head=style.name == "igsm")
+            marker = marker_for(a, style, prng)
             segs += [
                 *a_segs,
-                Seg(GLUE),
-                Seg(marker_for(a, style, prng), (("marker", n),)),
+                Seg(glue_for("".join(g.text for g in a_segs), marker, style.name)),  # " "/". "
+                Seg(marker, (("marker", n),)),
                 Seg(sep),
             ]
             placed.append((a, wrong))

@@ -13,6 +13,7 @@ from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines
 from errsynth.render import StyleConfig
+from errsynth.render.forms import check_form, style_output_for
 from errsynth.steps.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.transforms import make_transform
 
@@ -93,14 +94,28 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
 @click.option(
     "--form",
     "output_form",
-    type=click.Choice(["text", "prompt_completion", "messages"]),
+    type=click.Choice(["text", "prompt_completion", "messages", "sharegpt", "trl", "prm"]),
     default="text",
     show_default=True,
-    help="Output as plain text, prompt/completion or chat.",
+    help="Output form: text, prompt/completion, or columns added in the shape the data came "
+    "in (messages, sharegpt, trl prompt/completion) or as TRL stepwise labels (prm).",
+)
+@click.option(
+    "--annotations",
+    type=click.Choice(["auto", "keep", "strip"]),
+    default="auto",
+    show_default=True,
+    help="GSM8K calculator annotations <<a=b>>: auto strips them in natural, lema and cac.",
 )
 @click.option("--rounds", type=int, default=1, show_default=True, help="cac style: check rounds.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--include-clean", is_flag=True, help="Also write each row's clean rendering.")
+@click.option(
+    "--clean-only",
+    is_flag=True,
+    help="Only each row's clean rendering, no transforms (e.g. a step-labelled corpus to "
+    "--form prm).",
+)
 @click.option(
     "--limit", type=click.IntRange(min=1), default=None, help="Only the first N input rows."
 )
@@ -116,9 +131,11 @@ def augment(
     style: str,
     marker: str,
     output_form: str,
+    annotations: str,
     rounds: int,
     seed: int,
     include_clean: bool,
+    clean_only: bool,
     limit: int | None,
     quiet: bool,
 ) -> None:
@@ -136,7 +153,12 @@ def augment(
     }
     try:
         made = [make_transform(name, **{**common, **per[name]}) for name in transforms]
-        style_cfg = StyleConfig(name=style, marker=marker, output=output_form, rounds=rounds)
+        if clean_only:
+            made, include_clean = [], True
+        check_form(output_form, style)
+        style_cfg = StyleConfig(
+            name=style, marker=marker, output=style_output_for(output_form), rounds=rounds
+        )
     except (ValueError, TypeError) as exc:
         raise click.UsageError(str(exc)) from exc
     table = input_path / "solutions.parquet" if input_path.is_dir() else input_path
@@ -149,7 +171,14 @@ def augment(
         except (FormatError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from exc
         table = out_dir / "ingest" / "solutions.parquet"
-    spec = AugmentSpec(transforms=made, style=style_cfg, seed=seed, include_clean=include_clean)
+    spec = AugmentSpec(
+        transforms=made,
+        style=style_cfg,
+        seed=seed,
+        include_clean=include_clean,
+        form=output_form,
+        annotations=annotations,
+    )
     with counter_progress("augment", "rows", disable=quiet) as advance:
         manifest = augment_table(table, out_dir, spec, on_progress=advance, limit=limit)
     if not quiet:

@@ -9,11 +9,12 @@ import click
 from errsynth.cli.ui.progress import counter_progress
 from errsynth.cli.ui.safe_output import markup_escape, safe_console
 from errsynth.cli.ui.summary import ingest_summary
+from errsynth.ingest.readers import CHAT_FORMATS
 from errsynth.ingest.readers.fieldmap import check_field_map
 from errsynth.ingest.run import FormatError
 from errsynth.ingest.run import ingest as run_ingest
 
-FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl")
+FORMATS = ("auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl", *CHAT_FORMATS)
 
 
 def _parse_field_map(pairs: tuple[str, ...]) -> dict[str, str]:

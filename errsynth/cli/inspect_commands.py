@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from errsynth.cli.ui.inspect_chat import parse_filters
 from errsynth.cli.ui.inspect_view import inspect_path
 from errsynth.schema import dump_json_schema, sample_json_schema, solution_json_schema
 
@@ -28,12 +29,25 @@ from errsynth.schema import dump_json_schema, sample_json_schema, solution_json_
     show_default=True,
     help="Skip this many rows first.",
 )
-def inspect_cmd(path: Path, n: int, offset: int) -> None:
+@click.option(
+    "--kind", default=None, help="Only samples of this kind (clean, reorder, arith, ...)."
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Only rows where COLUMN equals VALUE (repeatable; meta.KEY=VALUE looks inside meta, "
+    "e.g. meta.answer_source=conclusion).",
+)
+def inspect_cmd(path: Path, n: int, offset: int, kind: str | None, where: tuple[str, ...]) -> None:
     """Show rows of a solutions table or run directory, equations marked by verdict."""
     try:
-        inspect_path(path, n=n, offset=offset)
+        inspect_path(path, n=n, offset=offset, row_filter=parse_filters(kind, where))
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @click.command("schema")

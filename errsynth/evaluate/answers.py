@@ -1,6 +1,6 @@
 """Final-answer normalization and equivalence (``\\boxed{1,000}`` vs ``1000``).
 
-Percent choice: ``50\\%`` normalizes to ``50`` and compares equal both to ``50`` and to
+Percent choice: ``50\\%`` normalizes to ``50%`` and compares equal both to ``50`` and to
 ``0.5``. Answer keys disagree on whether the percent sign is part of the number (GSM8K
 writes ``25`` for "what percent", MATH writes ``25\\%`` or ``0.25``), and a percent answer
 is never off by exactly a factor of 100 by accident often enough to matter.
@@ -20,7 +20,7 @@ _BOX = re.compile(r"\\(?:boxed|fbox)\s*")
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|mathrm|mathbf|operatorname)\s*\{")
 _NOISE = re.compile(
     r"\\(?:left|right|displaystyle|bigl|bigr|Bigl|Bigr|big|Big)(?![A-Za-z])"
-    r"|\\[!,;: ]|~"
+    r"|(?<!\\)\\[!,;: ]|~"
     r"|\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree"
     r"|\\?\$"
 )
@@ -28,7 +28,13 @@ _PERCENT = re.compile(r"\\?%")
 _FRAC_ALIAS = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _THOUSANDS_BRACE = re.compile(r"(?<=[0-9])\{,\}(?=[0-9]{3})")
 _THOUSANDS = re.compile(r"(?<![0-9.])[1-9][0-9]{0,2}(?:,[0-9]{3})+(?![0-9])")
-_FRAC_TWO_TOKENS = re.compile(r"\\frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
+_FRAC_TWO_TOKENS = re.compile(
+    r"\\frac\s*(\\[A-Za-z]+|[0-9A-Za-z])\s*(\\[A-Za-z]+(?![A-Za-z])|[0-9A-Za-z])"
+)
+_SPACE_RUN = re.compile(r"\s+")
+MAX_ANSWER_CHARS = 2000
+_LIST_COMMA = re.compile(r",\s")  # thousands separators never have a space after the comma
+_ABBREVIATION_END = re.compile(r"(?:^|[^A-Za-z])[A-Za-z]\.[A-Za-z]\.$")
 _FRAC_SECOND_TOKEN = re.compile(r"\\frac(\{[^{}]*\})\s*([0-9A-Za-z])")
 _FRAC_FIRST_TOKEN = re.compile(r"\\frac\s*([0-9A-Za-z])\s*\{")
 _SQRT_TOKEN = re.compile(r"\\sqrt\s*([0-9A-Za-z])")
@@ -112,15 +118,52 @@ def _as_tuple(text: str) -> tuple[str, list[str], str] | None:
     return None
 
 
+_WORD_BEFORE = re.compile(r"(\\?)([A-Za-z]+)$")
+_WORD_AFTER = re.compile(r"[A-Za-z]+")  # used with .match(text, pos)
+_THOUSANDS_THIN = re.compile(r"(?<=[0-9]),\s*\\!\s*(?=[0-9]{3})")  # 111,\!111
+
+
+def _squeeze_spaces(text: str) -> str:
+    """Whitespace removed, except one space where dropping it would change what is written:
+    after a command before a letter (``\\pi r``), and next to a word (``June 20``,
+    ``1:03 PM``)."""
+    text = text.strip()
+
+    def keep(m: re.Match[str]) -> str:
+        # bounded windows: a run of spaces costs O(1), however long the text
+        start, end = m.start(), m.end()
+        before = _WORD_BEFORE.search(text, max(0, start - 64), start)
+        after = _WORD_AFTER.match(text, end, end + 64)
+        if before is not None and before.group(1) and after is not None:
+            return " "  # \\pi r is not \\pir
+        word_before = before is not None and not before.group(1) and len(before.group(2)) > 1
+        word_after = after is not None and len(after.group()) > 1
+        next_alnum = text[end : end + 1].isalnum()
+        if (word_before and next_alnum) or (word_after and text[start - 1 : start].isalnum()):
+            return " "
+        return ""
+
+    return _SPACE_RUN.sub(keep, text)
+
+
 def _normalize(text: str) -> tuple[str, bool]:
     """Canonical form and whether the answer carried a percent sign."""
+    if len(text) > MAX_ANSWER_CHARS:  # no final answer is this long: kept as written
+        return text.strip(), False
     text = _unbox(text.strip())
     text = _drop_text_commands(text)
+    text = _THOUSANDS_THIN.sub(",", text)
     text = _FRAC_ALIAS.sub(r"\\frac", _NOISE.sub(" ", text))
     text = _THOUSANDS_BRACE.sub("", text)
     percent = bool(_PERCENT.search(text))
     text = _PERCENT.sub("", text)
-    text = "".join(text.split()).rstrip(".")
+    if _LIST_COMMA.search(text):  # "45^\\circ, 135^\\circ", "1, 2, 3": a list, item by item
+        items = _split_top_level(text.strip().rstrip("."))
+        if len(items) > 1 and all(item.strip() for item in items):
+            return ", ".join(_normalize(item)[0] for item in items), percent
+    text = _squeeze_spaces(text)
+    if not _ABBREVIATION_END.search(text):  # "4:30 p.m." keeps its last period
+        text = text.rstrip(".")
     if _ASSIGNMENT.match(text):
         text = text[2:]  # "x=5" → "5"
     tup = _as_tuple(text)
@@ -155,7 +198,9 @@ def normalize_answer(text: str) -> str:
     stripped = text.strip()
     if stripped.isdigit() and stripped.isascii():  # most answers: a plain integer
         return stripped.lstrip("0") or "0"
-    return _normalize(text)[0]
+    canonical, percent = _normalize(text)
+    # a percent answer keeps its sign (7.2% is not 7.2); answers_equal matches it to both
+    return canonical + "%" if percent and parse_number(canonical) is not None else canonical
 
 
 def _numbers(canonical: str, percent: bool) -> set[Fraction]:
@@ -193,7 +238,7 @@ def answers_equal(a: str, b: str) -> bool:
     """
     na, pa = _normalize(a)
     nb, pb = _normalize(b)
-    if na == nb:
+    if na == nb or na.replace(", ", ",") == nb.replace(", ", ","):
         return True
     numbers_a = _numbers(na, pa)
     numbers_b = _numbers(nb, pb)

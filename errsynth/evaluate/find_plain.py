@@ -54,6 +54,9 @@ _PROSE_DASH = re.compile(r"[-−–]")
 _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
 _EQUALS = re.compile(r"[ \t]*=[ \t]*")
+# Every character a chain's left side can hold (numbers, operators, brackets, $, %, space).
+# The run of characters a chain's left side can hold, ending at the "=" (endpos).
+_RUN_BEFORE = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]+\Z")
 _MASK = "\x00"
 
 
@@ -88,8 +91,18 @@ def find_inline(text: str) -> list[FoundEquation]:
     found: list[FoundEquation] = []
     pos, size = 0, len(masked)
     while (eq := masked.find("=", pos)) >= 0:
-        # Only text near an "=" can hold an equation: search a window around it.
-        m = _CHAIN.search(masked, max(pos, eq - _REACH), min(size, eq + _AHEAD))
+        # Only text near an "=" can hold an equation: a chain through this "=" starts in
+        # the run of characters a chain can hold just before it.
+        run = _RUN_BEFORE.search(masked, max(pos, eq - _REACH), eq)
+        start = run.start() if run is not None else eq
+        # A chain that starts after this "=" belongs to a later "=" (handled in its turn):
+        # only the starts up to this "=" are tried, not a scan of the whole window.
+        end = min(size, eq + _AHEAD)
+        m = None
+        for at in range(start, eq + 1):
+            m = _CHAIN.match(masked, at, end)
+            if m is not None:
+                break
         if m is None:
             pos = eq + 1
             continue

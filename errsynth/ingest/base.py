@@ -33,6 +33,9 @@ class Parsed:
     # arithmetic number flow computed from the equations and step texts.
     produces: list[list[str]] | None = None
     uses: list[list[dict[str, Any]]] | None = None
+    # Steps that open or contain a self-correction of the writer's own ("Wait, ...");
+    # None: found by errsynth.ingest.segment.self_correction_steps.
+    self_corrections: list[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

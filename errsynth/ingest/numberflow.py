@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from errsynth.evaluate import format_value, parse_number
@@ -32,6 +33,7 @@ _THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _LATEX_FRAC_RE = re.compile(r"\\[dt]?frac\{(\d+)\}\{(\d+)\}")
 
 
+@lru_cache(maxsize=65536)
 def _canonical_token(token: str) -> str:
     if token.isdigit():  # the common case, without a Fraction
         return token.lstrip("0") or "0"

@@ -22,7 +22,7 @@ from errsynth.core.atomic import write_json_atomic
 from errsynth.core.sink import ParquetSink
 from errsynth.ingest.base import READERS, Parsed, ReaderOptions, Reject, stable_id
 from errsynth.ingest.numberflow import arithmetic_flow
-from errsynth.ingest.readers import ensure_registered
+from errsynth.ingest.readers import CHAT_FORMATS, ensure_registered
 from errsynth.ingest.records import (
     DEFAULT_MAX_RECORD_BYTES,
     RawLine,
@@ -32,6 +32,7 @@ from errsynth.ingest.records import (
     raw_text,
     read_items,
 )
+from errsynth.ingest.segment import self_correction_steps
 from errsynth.schema import REJECT_SCHEMA, SOLUTION_SCHEMA
 
 DETECT_PEEK = 50
@@ -48,7 +49,7 @@ def detect_format(records: list[RawRecord], path: str) -> str:
     good = [r.data for r in records if r.ok and r.data is not None]
     if not good:
         return "jsonl"  # nothing readable: every record is rejected anyway
-    order = ("igsm", "gsm8k", "math", "metamath", "steps")
+    order = ("igsm", "gsm8k", "math", "metamath", "steps", *CHAT_FORMATS)
     for name in order:
         reader = READERS[name]
         hits = sum(1 for rec in good if reader.detect(rec))
@@ -103,6 +104,9 @@ def solution_row(parsed: Parsed, source: str, fmt: str) -> dict[str, Any]:
         "equations": parsed.equations,
         "produces": produces,
         "uses": uses,
+        "self_corrections": parsed.self_corrections
+        if parsed.self_corrections is not None
+        else self_correction_steps(parsed.steps),
         "meta": json.dumps(parsed.meta, ensure_ascii=False, sort_keys=True, default=str),
     }
 

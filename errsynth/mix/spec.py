@@ -328,6 +328,8 @@ class OutputSpec:
                 "compression_level",
                 "memory",
                 "write_rejects",
+                "form",  # read by the augment operators (errsynth.render.forms)
+                "annotations",
             },
             "output",
         )

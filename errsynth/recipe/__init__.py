@@ -19,6 +19,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from errsynth.ingest.readers import CHAT_FORMATS
 from errsynth.mix.spec import MixJob, MixSpecError
 from errsynth.recipe.bounds import (
     MAX_GENERATE_N,
@@ -30,7 +31,7 @@ from errsynth.recipe.schema_errors import friendly_message, most_specific
 from errsynth.recipe.yaml_lines import YamlError, line_of, load_with_lines, read_text
 from errsynth.steps import STEPS, kinds_read, make_step, order_problems
 
-FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl"]
+FORMATS = ["auto", "gsm8k", "math", "igsm", "metamath", "steps", "jsonl", *CHAT_FORMATS]
 
 
 class RecipeError(ValueError):
@@ -258,6 +259,15 @@ def _resolved_entry(recipe: Recipe, entry: Any) -> Any:
             str(recipe.resolve_path(p)) for p in ([evals] if isinstance(evals, str) else evals)
         ]
         return {"decontaminate": params}
+    if isinstance(entry, Mapping) and "augment" in entry:
+        # the recipe's output.form / output.annotations are every augment's defaults
+        output = recipe.data.get("output") or {}
+        params = dict(entry["augment"] or {})
+        if params.get("form") is None and output.get("form"):
+            params["form"] = output["form"]
+        if "annotations" not in params and output.get("annotations"):
+            params["annotations"] = output["annotations"]
+        return {"augment": params}
     return entry
 
 

@@ -19,8 +19,9 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from errsynth.render.annotations import glue_for
 from errsynth.render.attempts import clean_steps
-from errsynth.render.config import GLUE, IGSM_MARKER, StyleConfig, step_separator
+from errsynth.render.config import IGSM_MARKER, StyleConfig, step_separator
 from errsynth.render.phrases import bank_for
 from errsynth.render.segments import Layout, Seg, Tag, join
 from errsynth.types.candidates import WrongAttempt
@@ -93,8 +94,10 @@ def write_inline_body(
             write(wrong, (("attempt", n), ("wrong", n)))
         else:
             wrong = _write_attempt_steps(write, a, n, sep)
-        write(GLUE)
-        write(marker_for(a, style, prng), (("marker", n),))
+        marker = marker_for(a, style, prng)
+        written = a.head if use_head and a.head is not None else sep.join(a.steps)
+        write(glue_for(written, marker, style.name))
+        write(marker, (("marker", n),))
         fixes.append(("fix", n))
         placed.append((a, wrong))
     if fixes:

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
+from errsynth.render.annotations import glue_for
 from errsynth.render.attempts import clean_steps, ordered_attempts
 from errsynth.render.cac import ANSWER_GAP
-from errsynth.render.config import GLUE, IGSM_MARKER, INLINE_STYLES, StyleConfig, step_separator
+from errsynth.render.config import IGSM_MARKER, INLINE_STYLES, StyleConfig, step_separator
 from errsynth.render.core import render_clean
 from errsynth.render.inline import clean_body
 from errsynth.render.lema import CORRECT, EXPLANATION, INCORRECT, wrong_step_number
@@ -126,7 +127,8 @@ def _error_problems(
     marker = text[marker_start:marker_end]
     if not _marker_ok(a, style, marker):
         problems.append(f"{_where(n, a)}: marker span is {marker!r}")
-    if style.name in INLINE_STYLES and text[attempt_end:marker_start] != GLUE:
+    glue = glue_for(attempt_text, marker, style.name)
+    if style.name in INLINE_STYLES and text[attempt_end:marker_start] != glue:
         problems.append(f"{_where(n, a)}: {text[attempt_end:marker_start]!r} before the marker")
     if n < len(r.corrections):
         fix = r.corrections[n]

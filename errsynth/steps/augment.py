@@ -34,6 +34,8 @@ from errsynth.core.jsonschema import dataclass_schema
 from errsynth.core.params import ParamError
 from errsynth.core.sink import ParquetSink
 from errsynth.render import StyleConfig
+from errsynth.render.annotations import strips
+from errsynth.render.forms import FORMS, check_form, style_output_for
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
 from errsynth.steps.augment_rows import AugmentSpec, TransformStats, augment_row
 from errsynth.steps.base import SAMPLES, SOLUTIONS, Processed, RowStep
@@ -50,6 +52,8 @@ class AugmentParams:
     transforms: tuple[Mapping[str, Mapping[str, Any]], ...] = ()
     style: Mapping[str, Any] = field(default_factory=dict)
     include_clean: bool = True
+    form: str | None = None  # output form (errsynth.render.forms); default: output.form, text
+    annotations: str = "auto"  # GSM8K <<a=b>> annotations: auto / keep / strip
 
 
 class Augment(RowStep):
@@ -72,7 +76,12 @@ class Augment(RowStep):
             self.transforms.append(make_transform(tname, **dict(tparams or {})))
         if not self.transforms and not self.params.include_clean:
             raise ParamError("augment: name at least one transform, or set include_clean: true")
-        self.style = StyleConfig(**dict(self.params.style))
+        self.form = self.params.form or "text"
+        style = dict(self.params.style)
+        style.setdefault("output", style_output_for(self.form))
+        self.style = StyleConfig(**style)
+        check_form(self.form, self.style.name)
+        strips(self.params.annotations, "back")  # a clear error for an unknown choice
         self.seed = 0
 
     @classmethod
@@ -96,6 +105,17 @@ class Augment(RowStep):
                 "transforms": {"type": "array", "items": {"oneOf": transform_items}},
                 "style": dataclass_schema(StyleConfig),
                 "include_clean": {"type": "boolean", "default": True},
+                "form": {
+                    "anyOf": [{"type": "string", "enum": list(FORMS)}, {"type": "null"}],
+                    "default": None,
+                    "description": "output form (default: the recipe's output.form, or text)",
+                },
+                "annotations": {
+                    "type": "string",
+                    "enum": ["auto", "keep", "strip"],
+                    "default": "auto",
+                    "description": "GSM8K <<a=b>> calculator annotations in the rendered text",
+                },
             },
             "additionalProperties": False,
         }
@@ -114,6 +134,8 @@ class Augment(RowStep):
             style=self.style,
             seed=self.seed,
             include_clean=self.params.include_clean,
+            form=self.form,
+            annotations=self.params.annotations,
         )
         stats = {t.name: TransformStats() for t in self.transforms}
         samples: list[dict[str, Any]] = []
@@ -218,6 +240,8 @@ def augment_table(
         "input": str(solutions),
         "seed": spec.seed,
         "style": {k: getattr(spec.style, k) for k in spec.style.__dataclass_fields__},
+        "form": spec.form,
+        "annotations": spec.annotations,
         "transforms": {t.name: t.param_dict() for t in spec.transforms},
         "rows_in": rows_in,
         "candidates_tried": sum(s.tried for s in stats.values()),

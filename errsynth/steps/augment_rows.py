@@ -21,6 +21,7 @@ from typing import Any
 
 from errsynth.render import Rendered, StyleConfig, render, render_clean, style_draws
 from errsynth.render.config import INLINE_STYLES
+from errsynth.render.forms import finish_sample
 from errsynth.transforms import Skip, Transform, row_rng
 from errsynth.validate import validate_sample
 
@@ -31,6 +32,8 @@ class AugmentSpec:
     style: StyleConfig = field(default_factory=StyleConfig)
     seed: int = 0
     include_clean: bool = False  # also emit each row's clean rendering (kind "clean")
+    form: str = "text"  # output form: extra columns (errsynth.render.forms)
+    annotations: str = "auto"  # GSM8K <<a=b>> annotations: auto / keep / strip
     # JSON of sample ids and meta per (kind, style, seed), see _SampleJson
     _json: dict[tuple[str, StyleConfig, int], _SampleJson] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -236,7 +239,8 @@ def augment_row(
     if spec.include_clean:
         clean = render_clean(row, style)
         keys = _sample_json(spec, "clean", {})
-        samples.append(_sample_row(row, "clean", clean, style, spec.seed, {}, keys))
+        sample = _sample_row(row, "clean", clean, style, spec.seed, {}, keys)
+        samples.append(finish_sample(sample, row, None, spec.form, spec.annotations))
     needs_clean = clean is None and style.name in INLINE_STYLES
     draws = style_draws(style)
     for t in spec.transforms:
@@ -272,7 +276,8 @@ def augment_row(
         st.eligible_steps += len(candidate.eligible)
         st.steps_with_attempt += len({a.at for a in attempts})
         keys = _sample_json(spec, t.name, candidate.params)
-        samples.append(_sample_row(row, t.name, rendered, style, spec.seed, candidate.params, keys))
+        sample = _sample_row(row, t.name, rendered, style, spec.seed, candidate.params, keys)
+        samples.append(finish_sample(sample, row, candidate, spec.form, spec.annotations))
     return samples, rejects
 
 

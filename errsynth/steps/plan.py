@@ -96,5 +96,6 @@ def plan_steps(entries: Sequence[Any], resolve: Any = None) -> list[Step]:
     for step in steps:
         kind = step.output_kind(kind)
     if kind != FINAL:
-        steps.append(Augment({"transforms": [], "include_clean": True}))
+        implicit = {"augment": {"transforms": [], "include_clean": True}}
+        steps.append(make_step(resolve(implicit) if resolve else implicit, "implicit augment"))
     return steps

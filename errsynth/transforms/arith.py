@@ -76,6 +76,7 @@ from errsynth.transforms.base import (
     WrongAttempt,
     place_counts,
 )
+from errsynth.transforms.protected import protected_positions
 
 #: Candidates checked with the evaluator per kind before the kind counts as not
 #: applicable (nearly always the first one is proven wrong).
@@ -209,7 +210,10 @@ class ArithTransform(Transform):
             if not any(eq["ok"] is True for eq in row["equations"]):
                 raise Skip("no_equation", "no equation judged correct")
             raise Skip("no_numeric_equation", "no correct arithmetic with a plain-number result")
-        eligible = sorted(eligible_eqs)
+        protected = protected_positions(row)
+        eligible = sorted(x for x in eligible_eqs if x not in protected)
+        if not eligible:
+            raise Skip("only_self_corrections", "every step with arithmetic is a self-correction")
         # Every eligible equation has more distinct wrong results than max_per_step
         # (a digit change alone gives eight), so the cap is the only limit.
         counts = place_counts(rng, eligible, p, {s: p.max_per_step for s in eligible})

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from errsynth.ingest.segment import is_self_correction
 from errsynth.transforms.base import (
     TRANSFORMS,
     Candidate,
@@ -24,6 +25,7 @@ from errsynth.transforms.base import (
     WrongAttempt,
     place_counts,
 )
+from errsynth.transforms.protected import protected_positions
 
 MAX_DRAWS = 16  # tries to find a pool step that is foreign to the row
 
@@ -61,6 +63,8 @@ class DistractorTransform(Transform):
         for row in rows:
             heap = heaps.setdefault(row["source"], [])
             for i, text in enumerate(row["steps"]):
+                if is_self_correction(text):  # "Wait, ..." is no wrong step of its own
+                    continue
                 item = (
                     -_key(seed, row["id"], i),
                     row["id"],
@@ -86,7 +90,11 @@ class DistractorTransform(Transform):
                 "no_foreign_step", f"no step of another {row['source']} solution in the pool"
             )
         n = len(row["steps"])
-        counts = place_counts(rng, list(range(n)), self.params, dict.fromkeys(range(n), MAX_DRAWS))
+        protected = protected_positions(row)
+        eligible = [x for x in range(n) if x not in protected]
+        if not eligible:
+            raise Skip("only_self_corrections", "every step is inside a self-correction")
+        counts = place_counts(rng, eligible, self.params, dict.fromkeys(eligible, MAX_DRAWS))
         attempts: list[WrongAttempt] = []
         for x in sorted(counts):
             used: set[str] = set()
@@ -112,7 +120,7 @@ class DistractorTransform(Transform):
             transform=self.name,
             attempts=tuple(attempts),
             params=self.param_dict(),
-            eligible=tuple(range(n)),
+            eligible=tuple(eligible),
         )
 
     @staticmethod

@@ -25,6 +25,7 @@ from errsynth.transforms.base import (
     WrongAttempt,
     place_counts,
 )
+from errsynth.transforms.protected import correction_steps, protected_positions
 
 
 def _igsm_meta(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -88,13 +89,19 @@ class ReorderTransform(Transform):
         steps = row["steps"]
         n = len(steps)
         premature_only = self.params.premature_only
+        protected = protected_positions(row)
+        corrections = correction_steps(row)
         out: dict[int, list[int]] = {}
         for x in range(n - 1):
+            if x in protected:
+                continue
             step = steps[x]
             ys = [
                 y
                 for y in range(x + 1, n)
-                if steps[y] != step and (not premature_only or is_premature(row, x, y))
+                if steps[y] != step
+                and y not in corrections
+                and (not premature_only or is_premature(row, x, y))
             ]
             if ys:
                 out[x] = ys

@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from errsynth.cli.ui.inspect_chat import RowFilter, chat_turns, read_filtered, render_chat
 from errsynth.cli.ui.mistake_log_view import render_summary
 from errsynth.cli.ui.safe_output import markup_escape, neutralize, plain, safe_console
 from errsynth.render.highlight import highlight
@@ -132,16 +133,28 @@ def render_sample(row: dict[str, Any]) -> Panel:
 
 
 def inspect_path(
-    path: str | Path, n: int = 3, offset: int = 0, console: Console | None = None
+    path: str | Path,
+    n: int = 3,
+    offset: int = 0,
+    console: Console | None = None,
+    row_filter: RowFilter | None = None,
 ) -> int:
-    """Print `n` rows; returns how many were shown."""
+    """Print `n` rows (those `row_filter` keeps); returns how many were shown."""
     console = console or safe_console()
     if Path(path).is_dir() and is_mistake_log(path):  # a training run's Mistake Log
         console.print(render_summary(path))
         return 1
-    rows = read_rows(path, n, offset)
+    if row_filter is not None and not row_filter.empty:
+        dataset = ds.dataset(resolve_table_path(path), format="parquet")
+        rows = read_filtered(dataset, n, offset, row_filter)
+    else:
+        rows = read_rows(path, n, offset)
     for row in rows:
-        if "steps" in row and "equations" in row:
+        if chat_turns(row) is not None and ("messages" in row or "steps" in row):
+            console.print(render_chat(row))
+            if "steps" in row and "equations" in row:
+                console.print(render_solution(row))
+        elif "steps" in row and "equations" in row:
             console.print(render_solution(row))
         elif "text" in row and "errors" in row:
             console.print(render_sample(row))

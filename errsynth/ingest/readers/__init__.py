@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from errsynth.ingest.base import READERS
 from errsynth.ingest.readers import (  # noqa: F401  (each registers its reader)
+    chat,
     fieldmap,
     gsm8k,
     igsm,
@@ -13,9 +14,12 @@ from errsynth.ingest.readers import (  # noqa: F401  (each registers its reader)
     step_list,
 )
 
+#: Chat-shaped formats, in the order --format auto tries them (after the benchmark formats).
+CHAT_FORMATS: tuple[str, ...] = ("messages", "sharegpt", "trl", "prompt_response")
+
 
 def ensure_registered() -> None:
     """Kept for callers: importing this package registers every reader."""
 
 
-__all__ = ["READERS", "ensure_registered"]
+__all__ = ["CHAT_FORMATS", "READERS", "ensure_registered"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from errsynth.ingest.answers import extract_answer
 from errsynth.ingest.base import (
     Parsed,
     Reader,
@@ -15,6 +14,7 @@ from errsynth.ingest.base import (
     require_nonempty,
     text_field,
 )
+from errsynth.ingest.final_answer import find_answer
 from errsynth.ingest.readers.common import extra_meta, parsed_solution, step_list
 
 QUESTION_FIELDS = ("problem", "question", "prompt")
@@ -83,9 +83,12 @@ class StepsReader(Reader):
         if not steps:
             raise Reject("no_steps", "the step list is empty")
         solution = "\n".join(steps)
-        if not raw_answer:
-            raw_answer = extract_answer(steps[-1]) or extract_answer(solution)
+        source = "field"
+        if not raw_answer:  # model-written steps: box, "The answer is", the last sentence, ...
+            found = find_answer(steps[-1]) or find_answer(solution)
+            raw_answer, source = (found.raw, found.source) if found else (None, "")
         if not raw_answer:
             raise Reject("no_final_answer", "no answer field and none found in the last step")
         meta["answer_raw"] = raw_answer
+        meta["answer_source"] = source
         return parsed_solution(question, solution, steps, raw_answer, "auto", options, meta)

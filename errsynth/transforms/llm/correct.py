@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from errsynth.evaluate import answers_equal
+from errsynth.evaluate.grader import equivalent
 from errsynth.llm.request import ChatResult
 from errsynth.render.config import step_separator
 from errsynth.render.lema import CORRECT, EXPLANATION, INCORRECT, INSTRUCTION, ORIGINAL
@@ -100,7 +100,7 @@ class LLMCorrect(LLMOperator):
                 "wrong_step", f"the model names step {c.incorrect_step}; step {wrong} is wrong"
             )
         gold = job.sample["answer"]
-        if not answers_equal(c.final_answer, gold):
+        if not equivalent(gold, c.final_answer):
             raise ReplyError("wrong_answer", f"final answer {c.final_answer!r}, gold {gold!r}")
         problems = solution_problems(job.parent, c.corrected_solution, gold)
         if problems:

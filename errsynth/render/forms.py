@@ -1,0 +1,305 @@
+"""Output forms: the sample written back in the shape its solution came in, or as PRM rows.
+
+The style's rendering (`text`, `prompt`, `completion`, `errors`, ...) is always made and
+validated; a form *adds* columns built from it:
+
+* ``messages``: the whole conversation as OpenAI messages — the solution's system prompt
+  and earlier turns verbatim (tool calls included), then the assistant turn in which
+  each wrong attempt, its notice and the correct step stand where the style put them,
+  inserted into the original reply text. A reply with thinking (``<think>…</think>`` or
+  ``reasoning_content``) keeps it, and the attempts made at thinking steps stand inside
+  the thinking. ``message_errors`` gives each attempt's spans inside its message.
+* ``sharegpt``: the same as ``conversations`` turns ``{from, value}`` (human / gpt /
+  system / observation / function_call; the record's own role names when it was ShareGPT).
+* ``trl``: TRL's conversational prompt/completion, as ``prompt_messages`` and
+  ``completion_messages`` (rename them to ``prompt``/``completion`` for TRL; the string
+  columns of those names stay the style's).
+* ``prm``: TRL's stepwise supervision: ``completions`` (step strings) and ``labels``
+  (bools); see :func:`prm_columns`.
+
+Removing ``content[attempt_start:insert_end]`` for every entry of ``message_errors`` (in
+reverse order) gives back the original reply text exactly (:func:`strip_message_attempts`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from errsynth.render.annotations import OffsetMap, strip_rendered_columns, strip_text, strips
+from errsynth.render.config import step_separator
+from errsynth.types.candidates import Candidate
+
+FORMS: tuple[str, ...] = ("text", "prompt_completion", "messages", "sharegpt", "trl", "prm")
+CHAT_FORMS: tuple[str, ...] = ("messages", "sharegpt", "trl")
+
+SHAREGPT_ROLES = {
+    "system": "system",
+    "user": "human",
+    "assistant": "gpt",
+    "tool": "observation",
+}
+_MESSAGE_KEYS = ("tool_calls", "tool_call_id", "name")
+
+
+def chat_info(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's conversation (``meta.chat`` from a chat reader), or one made of the question
+    and the steps joined by the step separator for rows of other formats."""
+    meta = row.get("meta")
+    meta = json.loads(meta) if isinstance(meta, str) else (meta or {})
+    chat = meta.get("chat")
+    if chat is not None:
+        return {**chat, **reply_texts(row.get("solution") or "", chat)}
+    sep = step_separator(row)
+    steps = list(row["steps"])
+    spans, pos = [], 0
+    for step in steps:
+        spans.append(["content", pos, pos + len(step)])
+        pos += len(step) + len(sep)
+    return {
+        "form": "text",
+        "context": [{"role": "user", "content": row["question"]}],
+        "roles": None,
+        "content": sep.join(steps),
+        "reasoning": None,
+        "reasoning_field": None,
+        "steps": spans,
+        "n_reasoning_steps": 0,
+    }
+
+
+def reply_texts(solution: str, chat: Mapping[str, Any]) -> dict[str, str | None]:
+    """The reply's `content` and `reasoning` (a separate reasoning field's text) from the
+    row's `solution`, which is ``reasoning + "\n\n" + content`` when there is one."""
+    if "content" in chat:  # written in full (tables from before reasoning_chars)
+        return {"content": chat["content"], "reasoning": chat.get("reasoning")}
+    n = chat.get("reasoning_chars")
+    if n is None:
+        return {"content": solution, "reasoning": None}
+    return {"content": solution[n + 2 :], "reasoning": solution[:n]}
+
+
+def _gap_separator(text: str, before: int, start: int) -> str:
+    gap = text[before:start]
+    if "\n\n" in gap:
+        return "\n\n"
+    return "\n" if "\n" in gap else " "
+
+
+def _insertions(
+    chat: Mapping[str, Any], text: str, errors: Sequence[Mapping[str, Any]]
+) -> dict[str, list[tuple[int, str, dict[str, Any]]]]:
+    """Per part (content / reasoning): (offset, chunk, spans inside the chunk) to insert."""
+    spans = chat["steps"]
+    parts: dict[str, list[tuple[int, str, dict[str, Any]]]] = {"content": [], "reasoning": []}
+    for e in errors:
+        part, start, _ = spans[e["step"]]
+        source = chat["content"] if part == "content" else chat["reasoning"]
+        previous = [b for p, _, b in spans[: e["step"]] if p == part]
+        sep = _gap_separator(source, previous[-1] if previous else 0, start)
+        attempt = text[e["attempt_start"] : e["attempt_end"]]
+        glue = text[e["attempt_end"] : e["marker_start"]]
+        marker = text[e["marker_start"] : e["marker_end"]]
+        chunk = attempt + glue + marker + sep
+        local = {
+            "step": e["step"],
+            "start": e["start"] - e["attempt_start"],
+            "end": e["end"] - e["attempt_start"],
+            "attempt_start": 0,
+            "attempt_end": len(attempt),
+            "marker_start": len(attempt) + len(glue),
+            "marker_end": len(attempt) + len(glue) + len(marker),
+            "insert_end": len(chunk),
+        }
+        parts[part].append((start, chunk, local))
+    return parts
+
+
+def _apply(source: str, inserts: list[tuple[int, str, dict[str, Any]]]) -> tuple[str, list[dict]]:
+    """`source` with the chunks inserted (stable by offset); the chunks' spans in the result."""
+    out: list[str] = []
+    placed: list[dict[str, Any]] = []
+    pos = length = 0
+    for offset, chunk, local in sorted(inserts, key=lambda x: x[0]):
+        piece = source[pos:offset]
+        out.append(piece)
+        length += len(piece)
+        placed.append({k: (v + length if k != "step" else v) for k, v in local.items()})
+        out.append(chunk)
+        length += len(chunk)
+        pos = offset
+    out.append(source[pos:])
+    return "".join(out), placed
+
+
+def _context_messages(chat: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": t["role"],
+            "content": t["content"],
+            "reasoning_content": None,
+            **{k: t.get(k) for k in _MESSAGE_KEYS},
+        }
+        for t in chat["context"]
+    ]
+
+
+def chat_columns(
+    row: Mapping[str, Any], columns: Mapping[str, Any], form: str, strip: bool
+) -> dict[str, Any]:
+    """The columns a chat form adds (see the module docstring). `columns` are the sample's
+    style columns, before annotations are stripped; `strip` removes them here too."""
+    chat = chat_info(row)
+    parts = _insertions(chat, columns["text"], columns["errors"])
+    content, in_content = _apply(chat["content"], parts["content"])
+    reasoning, in_reasoning = None, []
+    if chat.get("reasoning") is not None:
+        reasoning, in_reasoning = _apply(chat["reasoning"], parts["reasoning"])
+    if strip:
+        content, in_content = _stripped(content, in_content)
+        if reasoning is not None:
+            reasoning, in_reasoning = _stripped(reasoning, in_reasoning)
+    context = _context_messages(chat)
+    if strip:
+        context = [{**m, "content": strip_text(m["content"])} for m in context]
+    reply = {
+        "role": "assistant",
+        "content": content,
+        "reasoning_content": reasoning,
+        **dict.fromkeys(_MESSAGE_KEYS),
+    }
+    index = len(context)
+    message_errors = [
+        {"message": index, "field": "reasoning_content", **e} for e in in_reasoning
+    ] + [{"message": index, "field": "content", **e} for e in in_content]
+    message_errors.sort(key=lambda e: (e["field"] != "reasoning_content", e["attempt_start"]))
+    out: dict[str, Any] = {"message_errors": message_errors}
+    if form == "messages":
+        out["messages"] = [*context, reply]
+    elif form == "sharegpt":
+        out["conversations"] = _sharegpt([*context, reply], chat.get("roles"))
+    elif form == "trl":
+        out["prompt_messages"] = context
+        out["completion_messages"] = [reply]
+    return out
+
+
+def _stripped(text: str, placed: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    moved = OffsetMap(text)
+    return strip_text(text), [
+        {k: (moved(v) if k != "step" else v) for k, v in e.items()} for e in placed
+    ]
+
+
+def _sharegpt(messages: list[dict[str, Any]], roles: Sequence[str] | None) -> list[dict[str, str]]:
+    out = []
+    for k, m in enumerate(messages):
+        name = SHAREGPT_ROLES.get(m["role"], m["role"])
+        if m["role"] == "assistant" and m.get("tool_calls"):
+            name = "function_call"
+        if roles is not None and len(roles) == len(messages):
+            name = roles[k]  # the record's own role names, when it was a chat
+        value = m["content"]
+        if m.get("reasoning_content"):
+            value = f"<think>\n{m['reasoning_content']}\n</think>\n\n{value}"
+        out.append({"from": name, "value": value})
+    return out
+
+
+def strip_message_attempts(content: str, message_errors: Sequence[Mapping[str, Any]]) -> str:
+    """`content` with every attempt, notice and separator inserted into it removed."""
+    for e in sorted(message_errors, key=lambda e: e["attempt_start"], reverse=True):
+        content = content[: e["attempt_start"]] + content[e["insert_end"] :]
+    return content
+
+
+def prm_columns(row: Mapping[str, Any], candidate: Candidate | None, strip: bool) -> dict[str, Any]:
+    """TRL stepwise-supervision columns ``completions`` and ``labels``.
+
+    A retry sample: the clean steps before its first wrong attempt (true), then the
+    attempt's steps up to the wrong one (the wrong one false); the trace ends there.
+    A clean row: all its steps, true — unless the corpus labelled them: ProcessBench's
+    ``label`` (index of the first wrong step, -1 all correct; ``meta.first_error_step``)
+    or PRM800K's ratings (``meta.ratings``: 1 good, 0 neutral, -1 bad; neutral counts as
+    not wrong), both ending at the first wrong step.
+    """
+    steps = [strip_text(s) for s in row["steps"]] if strip else list(row["steps"])
+    if candidate is not None and candidate.attempts:
+        first = min(candidate.attempts, key=lambda a: a.at)
+        tried = list(first.steps[: first.wrong_step + 1])
+        if strip:
+            tried = [strip_text(s) for s in tried]
+        completions = steps[: first.at] + tried
+        labels = [True] * (len(completions) - 1) + [False]
+        return {"completions": completions, "labels": labels}
+    meta = row.get("meta")
+    meta = json.loads(meta) if isinstance(meta, str) else (meta or {})
+    first_error = meta.get("first_error_step")
+    ratings = meta.get("ratings")
+    if isinstance(first_error, int) and 0 <= first_error < len(steps):
+        return {
+            "completions": steps[: first_error + 1],
+            "labels": [True] * first_error + [False],
+        }
+    if isinstance(ratings, list) and len(ratings) == len(steps):
+        labels = []
+        for r in ratings:
+            labels.append(r is None or r >= 0)
+            if not labels[-1]:
+                break
+        return {"completions": steps[: len(labels)], "labels": labels}
+    return {"completions": steps, "labels": [True] * len(steps)}
+
+
+FORM_COLUMNS = (
+    "message_errors",
+    "conversations",
+    "prompt_messages",
+    "completion_messages",
+    "completions",
+    "labels",
+)
+
+
+def style_output_for(form: str) -> str:
+    """The style layout of `text` under a form: a chat layout for messages, a prompt and
+    completion for prompt_completion, plain text otherwise."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}; got {form!r}")
+    return form if form in ("messages", "prompt_completion") else "text"
+
+
+def check_form(form: str, style: str) -> None:
+    """A clear error for a form that cannot hold a style: the chat forms put the attempts
+    into the reply, which only the inline styles write (lema and cac are records or chats
+    of their own; use --form text or prompt_completion, or prm)."""
+    style_output_for(form)
+    if form in CHAT_FORMS and style not in ("back", "igsm", "natural"):
+        raise ValueError(
+            f"form {form!r} writes the attempts into the reply, which the {style} style does "
+            "not: use the back, igsm or natural style, or --form text/prompt_completion/prm"
+        )
+
+
+def finish_sample(
+    sample: dict[str, Any],
+    row: Mapping[str, Any],
+    candidate: Candidate | None,
+    form: str,
+    annotations: str,
+) -> dict[str, Any]:
+    """The sample with its form's columns added and, when asked, annotations stripped
+    from every text column (spans moved). `sample` is a SAMPLE_SCHEMA row of the style's
+    rendering; `candidate` None for a clean sample."""
+    strip = strips(annotations, sample["style"])
+    extra: dict[str, Any] = dict.fromkeys(FORM_COLUMNS)
+    if form in CHAT_FORMS:
+        extra.update(chat_columns(row, sample, form, strip))
+    elif form == "prm":
+        extra.update(prm_columns(row, candidate, strip))
+    out = strip_rendered_columns(sample) if strip else dict(sample)
+    out.update({k: v for k, v in extra.items() if k != "messages"})
+    if "messages" in extra:
+        out["messages"] = extra["messages"]
+    return out
