@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.text import Text
 
 from errsynth.cli import main
-from errsynth.cli.ui.safe_output import BIDI, neutralize, plain, safe_console
+from errsynth.cli.ui.safe_output import plain, safe_console
+from errsynth.core.terminal_text import BIDI, neutralize
 from errsynth.render import StyleConfig, render
 from errsynth.types.candidates import Candidate, WrongAttempt
 
