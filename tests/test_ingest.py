@@ -247,7 +247,10 @@ def test_schema_file_matches_code() -> None:
 
 
 def test_readers_are_one_registry_and_reject_the_kernel_rejection() -> None:
-    assert READERS.names() == ["gsm8k", "igsm", "jsonl", "math", "metamath", "steps"]
+    assert READERS.names() == [
+        *("gsm8k", "igsm", "jsonl", "math", "messages", "metamath"),
+        *("prompt_response", "sharegpt", "steps", "trl"),
+    ]
     assert Reject is Rejection
     with pytest.raises(UnknownName, match="unknown reader 'nope'; choose from gsm8k"):
         READERS.get("nope")
