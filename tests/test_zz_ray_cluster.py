@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def _wait_for_dashboard(port: int, head: subprocess.Popen[str], timeout: float =
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/version", timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answers (401 without the token in RAY_AUTH_MODE=token): it is up
         except OSError:
             time.sleep(1)
     raise AssertionError(f"the Ray dashboard on port {port} did not come up")
