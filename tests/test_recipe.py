@@ -87,3 +87,10 @@ def test_schema_file_and_cli() -> None:
     )
     res = CliRunner().invoke(main, ["recipe", "validate", str(RECIPES / "quickstart.yaml")])
     assert res.exit_code == 0 and "ok" in res.output
+
+
+def test_a_validate_mix_spec_given_to_recipe_validate_says_what_it_is() -> None:
+    spec = Path(__file__).resolve().parents[1] / "recipes" / "validate_igsm_cpu.yaml"
+    r = CliRunner().invoke(main, ["recipe", "validate", str(spec)])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert "validate-mix spec: run `errsynth validate-mix FILE`" in r.output

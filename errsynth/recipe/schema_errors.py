@@ -61,8 +61,10 @@ def friendly_message(err: ValidationError) -> str | None:
     if err.validator == "additionalProperties" and schema.get("patternProperties"):
         known = sorted(schema.get("properties", {}))
         extra = sorted(k for k in err.instance if k not in known and not str(k).startswith("x-"))
-        return (
-            f"unknown key(s) {extra}; known: {', '.join(known)} "
-            "(keys starting with x- are free, e.g. for YAML anchors)"
+        hint = (
+            " (this looks like a validate-mix spec: run `errsynth validate-mix FILE`)"
+            if not err.absolute_path and "arms" in extra
+            else " (keys starting with x- are free, e.g. for YAML anchors)"
         )
+        return f"unknown key(s) {extra}; known: {', '.join(known)}{hint}"
     return None
