@@ -17,7 +17,6 @@ from errsynth.evaluate.find_plain import (
     _BAD_TAIL,
     _BAD_WORDS_BEFORE,
     _CHAIN,
-    _GLUED_BEFORE,
     _PROSE_DASH,
     _REACH,
     _SPACED_SLASH,
@@ -28,6 +27,7 @@ from errsynth.evaluate.find_plain import (
 from errsynth.evaluate.found import FoundEquation
 from errsynth.evaluate.nodes import NEG, NUM, PCT, POS
 
+_GLUED_BEFORE = re.compile(r"[0-9A-Za-z_.,$]")
 _RUN_BEFORE_REF = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]+\Z")
 
 

@@ -44,7 +44,9 @@ _BAD_TAIL = re.compile(
 # bracket: the match would be a fragment of a longer expression. ("=" is fine: it ends
 # the side before, as in iGSM's "L = 2 * h = 2 * 1 = 2".)
 _BAD_BEFORE = frozenset("+-*/×÷·^−–<>0123456789)%")
-_GLUED_BEFORE = re.compile(r"[0-9A-Za-z_.,$]")
+# A chain may not start right after one of these (ASCII letters and digits, "_", ".",
+# ",", "$"): it would be glued to a word or a number ("a5 = 5", "1.5 = 1.5").
+_GLUED_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,$")
 # "12 x 1 and 1/4", "60 students x 2/3", "+ . 84", "14, 400": a mixed number, a word
 # "x" operator, a stray decimal point or a thousands group just before us.
 _BAD_WORDS_BEFORE = re.compile(r"(?:[0-9][ \t]+and|(?<![A-Za-z])[xX]|(?:^|[\s+*/=-])\.|[0-9],)$")
@@ -59,9 +61,8 @@ _EQUALS = re.compile(r"[ \t]*=[ \t]*")
 # Every character a chain's left side can hold (numbers, operators, brackets, $, %, space);
 # matched on the reversed text from an "=", it gives the run a chain through it starts in.
 _RUN_CHARS = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]*")
-# The characters a chain can start with (see _TERM) and those _GLUED_BEFORE refuses.
+# The characters a chain can start with (see _TERM).
 _TERM_START = frozenset("(-−$.0123456789")
-_GLUED_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,$")
 _MASK = "\x00"
 
 
@@ -154,7 +155,7 @@ def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
         surplus -= 1
     if surplus:
         return None
-    if start > 0 and _GLUED_BEFORE.match(text, start - 1):
+    if start > 0 and text[start - 1] in _GLUED_CHARS:
         return None
     # Open brackets just before us are prose only if no operator precedes them.
     before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
