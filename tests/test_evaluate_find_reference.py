@@ -1,9 +1,11 @@
-"""The fast prose equation finder finds exactly what the straightforward one found.
+"""Fast paths of ingest's equation work give exactly what the straightforward code gave.
 
 `find_inline` skips work the reference (`tests/find_inline_reference.py`, the finder as
 it was) did: it reads the run before each "=" backwards, tries chain starts only at
 characters a term can start with, and skips starts that `_links` would refuse as glued.
 Every equation, span and order must stay the same, on generated text and on real text.
+`parse_plain` reads "12 x 4"-shaped sides without the tokenizer: the same tree as the
+grammar's parser.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from find_inline_reference import find_inline_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from errsynth.evaluate.errors import DEFAULT_LIMITS, EvalError
 from errsynth.evaluate.find_plain import find_inline
+from errsynth.evaluate.plain import _Parser, parse_plain, tokenize
 
 # Pieces that make the finder's decisions: numbers (leading zeros, thousands groups,
 # decimals), every operator spelling, brackets, "$", "%", "x" as a word and as an
@@ -111,3 +115,33 @@ def test_same_equations_as_the_reference_on_real_corpora() -> None:
         assert fast == find_inline_reference(text), text
         found += len(fast)
     assert found > 1000
+
+
+def _grammar_parse(text: str) -> object:
+    """parse_plain without its fast paths: the tokenizer and the recursive parser."""
+    parser = _Parser(tokenize(text), DEFAULT_LIMITS)
+    node = parser.expr()
+    if parser.i != len(parser.toks) - 1:
+        raise EvalError("syntax", "unexpected token after the expression")
+    return node
+
+
+def _outcome(parse, text: str) -> object:
+    try:
+        return parse(text)
+    except EvalError as err:
+        return ("error", err.reason)
+
+
+_GAPS = st.sampled_from(["", " ", "  ", "$", " $", "\t", "\u00a0", "\n"])
+_OPERATORS = st.sampled_from([*"-+*/×·⋅∙÷−–xX^%", "//", "**", " x ", ".", ","])
+_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=20)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.tuples(_GAPS, _DIGITS, _GAPS, _OPERATORS, _GAPS, _DIGITS, _GAPS))
+def test_binary_fast_path_gives_the_grammars_tree(pieces: tuple[str, ...]) -> None:
+    text = "".join(pieces)
+    assert _outcome(lambda t: parse_plain(t, DEFAULT_LIMITS), text) == _outcome(
+        _grammar_parse, text
+    )

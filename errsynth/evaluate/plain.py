@@ -198,6 +198,12 @@ class _Parser:
 
 
 _BARE_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")
+# "12 x 4", "$40 - $4", "48/2": two short integers and one operator, the commonest left
+# side in prose. Parsed to the tree the grammar gives (an "x" between two numbers is a
+# product however it is spaced), without tokens and recursion.
+_BINARY = re.compile(
+    rf"[\s$]*([0-9]{{1,{_SAFE_DIGITS}}})[\s$]*([-+*/×·⋅∙÷−–xX])[\s$]*([0-9]{{1,{_SAFE_DIGITS}}})[\s$]*"
+)
 
 
 def parse_plain(text: str, limits: Limits) -> Node:
@@ -206,6 +212,13 @@ def parse_plain(text: str, limits: Limits) -> Node:
     if bare is not None:  # most claimed results are just a number
         num = bare.group(1)
         return (NUM, literal_value(num, limits), num)
+    binary = _BINARY.fullmatch(text)
+    if binary is not None:
+        a, op, b = binary.groups()
+        left, right = (NUM, int(a), a), (NUM, int(b), b)
+        if op in _ADD_OPS:
+            return (SUM, left, "+" if op == "+" else "-", right)
+        return (PROD, left, _OP_ALIASES.get(op, op), right)
     parser = _Parser(tokenize(text), limits)
     try:
         node = parser.expr()
