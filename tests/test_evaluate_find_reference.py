@@ -134,14 +134,27 @@ def _outcome(parse, text: str) -> object:
 
 
 _GAPS = st.sampled_from(["", " ", "  ", "$", " $", "\t", "\u00a0", "\n"])
-_OPERATORS = st.sampled_from([*"-+*/×·⋅∙÷−–xX^%", "//", "**", " x ", ".", ","])
-_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=20)
+_OPERATORS = st.sampled_from([*"-+*/×·⋅∙÷−–xX^%(),.", "//", "**", " x ", "e", "1e3", "sqrt"])
+_NUMBERS = st.one_of(
+    st.text(alphabet="0123456789", min_size=1, max_size=20),
+    st.from_regex(r"[0-9]{0,3}\.[0-9]{0,3}", fullmatch=True),
+    st.sampled_from(["0", "007", "1,200", "12.", ".5", "2.50"]),
+)
+_FLAT_SIDES = st.builds(
+    lambda first, rest, lead, tail: lead + first + "".join(rest) + tail,
+    _NUMBERS,
+    st.lists(
+        st.builds(lambda a, op, b, n: a + op + b + n, _GAPS, _OPERATORS, _GAPS, _NUMBERS),
+        min_size=0,
+        max_size=9,
+    ),
+    _GAPS,
+    _GAPS,
+)
 
 
-@settings(max_examples=1500, deadline=None)
-@given(st.tuples(_GAPS, _DIGITS, _GAPS, _OPERATORS, _GAPS, _DIGITS, _GAPS))
-def test_binary_fast_path_gives_the_grammars_tree(pieces: tuple[str, ...]) -> None:
-    text = "".join(pieces)
-    assert _outcome(lambda t: parse_plain(t, DEFAULT_LIMITS), text) == _outcome(
-        _grammar_parse, text
-    )
+@settings(max_examples=2000, deadline=None)
+@given(_FLAT_SIDES)
+def test_flat_fast_path_gives_the_grammars_tree(text: str) -> None:
+    fast = _outcome(lambda t: parse_plain(t, DEFAULT_LIMITS), text)
+    assert fast == _outcome(_grammar_parse, text)
