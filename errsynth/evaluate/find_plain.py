@@ -44,19 +44,25 @@ _BAD_TAIL = re.compile(
 # bracket: the match would be a fragment of a longer expression. ("=" is fine: it ends
 # the side before, as in iGSM's "L = 2 * h = 2 * 1 = 2".)
 _BAD_BEFORE = frozenset("+-*/×÷·^−–<>0123456789)%")
-_GLUED_BEFORE = re.compile(r"[0-9A-Za-z_.,$]")
+# A chain may not start right after one of these (ASCII letters and digits, "_", ".",
+# ",", "$"): it would be glued to a word or a number ("a5 = 5", "1.5 = 1.5").
+_GLUED_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,$")
 # "12 x 1 and 1/4", "60 students x 2/3", "+ . 84", "14, 400": a mixed number, a word
 # "x" operator, a stray decimal point or a thousands group just before us.
 _BAD_WORDS_BEFORE = re.compile(r"(?:[0-9][ \t]+and|(?<![A-Za-z])[xX]|(?:^|[\s+*/=-])\.|[0-9],)$")
+# The last characters _BAD_WORDS_BEFORE can match on (the text it reads is stripped).
+_BAD_WORDS_LAST = frozenset("dxX.,")
 # After a word, a leading minus ("40 marbles - 3") continues the prose's own number.
 _PROSE_DASH = re.compile(r"[-−–]")
 # "25 / 1/3": a spaced and an unspaced "/" together, so the writer grouped by spacing.
 _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
 _EQUALS = re.compile(r"[ \t]*=[ \t]*")
-# Every character a chain's left side can hold (numbers, operators, brackets, $, %, space).
-# The run of characters a chain's left side can hold, ending at the "=" (endpos).
-_RUN_BEFORE = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]+\Z")
+# Every character a chain's left side can hold (numbers, operators, brackets, $, %, space);
+# matched on the reversed text from an "=", it gives the run a chain through it starts in.
+_RUN_CHARS = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]*")
+# The characters a chain can start with (see _TERM).
+_TERM_START = frozenset("(-−$.0123456789")
 _MASK = "\x00"
 
 
@@ -89,26 +95,37 @@ def find_inline(text: str) -> list[FoundEquation]:
     """
     masked = mask_annotations(text) if "<<" in text else text
     found: list[FoundEquation] = []
+    if "=" not in masked:
+        return found
     pos, size = 0, len(masked)
+    # The run before an "=" is read backwards: a forward search for "run + end" would try
+    # every position of the window before each "=".
+    backwards = masked[::-1]
     while (eq := masked.find("=", pos)) >= 0:
         # Only text near an "=" can hold an equation: a chain through this "=" starts in
         # the run of characters a chain can hold just before it.
-        run = _RUN_BEFORE.search(masked, max(pos, eq - _REACH), eq)
-        start = run.start() if run is not None else eq
+        run = _RUN_CHARS.match(backwards, size - eq, size - max(pos, eq - _REACH))
+        start = eq - (run.end() - run.start())
         # A chain that starts after this "=" belongs to a later "=" (handled in its turn):
-        # only the starts up to this "=" are tried, not a scan of the whole window.
+        # only the starts before this "=" are tried, not a scan of the whole window.
         end = min(size, eq + _AHEAD)
-        m = None
-        for at in range(start, eq + 1):
+        links = None
+        for at in range(start, eq):
+            ch = masked[at]
+            if ch not in _TERM_START:
+                continue  # no chain starts here
+            # A chain starting right after a glued character (a digit, letter, "$", ".")
+            # is refused by _links unless it opens with a bracket that _links drops:
+            # skip it without the (costly) chain match.
+            if ch != "(" and at and masked[at - 1] in _GLUED_CHARS:
+                continue
             m = _CHAIN.match(masked, at, end)
             if m is not None:
-                break
-        if m is None:
-            pos = eq + 1
-            continue
-        links = _links(masked, m)
+                links = _links(masked, m)
+                if links is not None:
+                    break
         if links is None:
-            pos = m.start() + 1
+            pos = eq + 1
             continue
         found.extend(links)
         pos = m.end()
@@ -138,11 +155,14 @@ def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
         surplus -= 1
     if surplus:
         return None
-    if start > 0 and _GLUED_BEFORE.match(text, start - 1):
+    if start > 0 and text[start - 1] in _GLUED_CHARS:
         return None
     # Open brackets just before us are prose only if no operator precedes them.
     before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
-    if (before and before[-1] in _BAD_BEFORE) or _BAD_WORDS_BEFORE.search(before):
+    if before and (
+        before[-1] in _BAD_BEFORE
+        or (before[-1] in _BAD_WORDS_LAST and _BAD_WORDS_BEFORE.search(before))
+    ):
         return None
     if before and before[-1].isalpha() and _PROSE_DASH.match(text, start, first_end):
         return None  # "40 marbles - 3 - 5 = 32"
@@ -167,7 +187,7 @@ def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
 
 def _is_link(expr: str, claimed: str) -> bool:
     for side in (expr, claimed):
-        if _SPACED_SLASH.search(side) and _TIGHT_SLASH.search(side):
+        if "/" in side and _SPACED_SLASH.search(side) and _TIGHT_SLASH.search(side):
             return False
     try:
         left = parse(expr)

@@ -197,7 +197,42 @@ class _Parser:
         return node
 
 
-_BARE_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")
+_BARE_NUMBER = re.compile(r"[\s$]*([0-9]+(?:\.[0-9]+)?)[\s$]*")
+# "12 x 4", "$40 - $4 - $6", "48/2*3", "2.5 x .5": plain numbers joined by operators of
+# one precedence level, the commonest sides in prose. Read into the tree the grammar
+# gives (an "x" between two numbers is a product however it is spaced, "$" is ignored)
+# without the tokenizer and the recursion; anything else goes to the parser.
+_FLAT_NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+_FLAT_OP = r"[-+*/×·⋅∙÷−–xX]"
+_FLAT = re.compile(rf"[\s$]*{_FLAT_NUMBER}(?:[\s$]*{_FLAT_OP}[\s$]*{_FLAT_NUMBER}){{1,8}}[\s$]*")
+_FLAT_PARTS = re.compile(rf"({_FLAT_NUMBER})|({_FLAT_OP})")
+
+
+def _number(num: str, limits: Limits) -> Node:
+    """A number leaf, as :meth:`_Parser.unary` builds it."""
+    if num.isdigit() and len(num) <= _SAFE_DIGITS:
+        return (NUM, int(num), num)
+    return (NUM, literal_value(num, limits), num)
+
+
+def _flat(text: str, limits: Limits) -> Node | None:
+    """The tree of a flat sum or product (see _FLAT), or None for anything else."""
+    if _FLAT.fullmatch(text) is None:
+        return None
+    parts: list[object] = []
+    additive = multiplicative = False
+    for num, op in _FLAT_PARTS.findall(text):
+        if num:
+            parts.append(_number(num, limits))
+        elif op in _ADD_OPS:
+            additive = True
+            parts.append("+" if op == "+" else "-")
+        else:
+            multiplicative = True
+            parts.append(_OP_ALIASES.get(op, op))
+    if additive and multiplicative:
+        return None  # precedence: the parser's job
+    return (SUM if additive else PROD, *parts)
 
 
 def parse_plain(text: str, limits: Limits) -> Node:
@@ -206,6 +241,9 @@ def parse_plain(text: str, limits: Limits) -> Node:
     if bare is not None:  # most claimed results are just a number
         num = bare.group(1)
         return (NUM, literal_value(num, limits), num)
+    flat = _flat(text, limits)
+    if flat is not None:
+        return flat
     parser = _Parser(tokenize(text), limits)
     try:
         node = parser.expr()

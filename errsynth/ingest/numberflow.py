@@ -65,8 +65,19 @@ def numbers_in(text: str) -> list[str]:
 def _canonical(text: str) -> str | None:
     if text.isdigit():
         return text.lstrip("0") or "0"
+    if len(text) <= _CACHED_TEXT:
+        return _cached_magnitude(text)
+    return _magnitude(text)
+
+
+def _magnitude(text: str) -> str | None:
     value = parse_number(text)
     return None if value is None else format_value(abs(value))
+
+
+# Claimed results such as "$24" or "3.50" recur in every corpus; a short one is looked up.
+_CACHED_TEXT = 64
+_cached_magnitude = lru_cache(maxsize=65536)(_magnitude)
 
 
 def arithmetic_flow(

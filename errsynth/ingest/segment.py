@@ -24,6 +24,8 @@ import re
 from errsynth.ingest.latex_text import split_steps
 
 _DISPLAY_OPEN = re.compile(r"\$\$|\\\[|\\begin\{([A-Za-z*]+)\}|^```", re.MULTILINE)
+# Every match of _DISPLAY_OPEN contains one of these.
+_DISPLAY_OPENERS = ("$$", "\\[", "\\begin{", "```")
 _NEWLINE = re.compile("\n")
 _LINE_END_PUNCT = re.compile(r"[.!?:;)\]]\s*$|\\\\\s*$")
 _CLOSING_LINE = re.compile(
@@ -50,6 +52,8 @@ _CORRECTION_INSIDE = re.compile(
 def _protected_regions(text: str) -> list[tuple[int, int]]:
     """Display math blocks and code fences: no step boundary inside them."""
     regions: list[tuple[int, int]] = []
+    if not any(opener in text for opener in _DISPLAY_OPENERS):
+        return regions  # the common case, without a regex scan of every position
     pos = 0
     while (m := _DISPLAY_OPEN.search(text, pos)) is not None:
         token = m.group(0)

@@ -158,7 +158,11 @@ _LATEX_IN_STEP = re.compile(r"\\[A-Za-z(\[]|\$[^$\n]*[\^_{][^$\n]*\$")
 def reply_equations(steps: list[str], evaluate: bool) -> list[dict[str, Any]]:
     """step_equations with the syntax chosen per step: LaTeX where the step has LaTeX
     (see _LATEX_IN_STEP), else plain (annotations, then prose equations)."""
-    latex = [i for i, step in enumerate(steps) if _LATEX_IN_STEP.search(step)]
+    latex = {
+        i
+        for i, step in enumerate(steps)
+        if ("\\" in step or "$" in step) and _LATEX_IN_STEP.search(step)
+    }
     if not latex:
         return step_equations(steps, syntax="plain", evaluate=evaluate)
     out = []
