@@ -25,9 +25,12 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def ray_local():
-    """One local Ray instance for the whole test session (2 CPUs, no dashboard)."""
+    """One local Ray instance for the whole test session (2 CPUs, no dashboard).
+
+    `address="local"`: always a new instance of the tests' own, never a cluster that
+    /tmp/ray/ray_current_cluster names (a user's, or a stale file of a dead one)."""
     ray = pytest.importorskip("ray")
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()

@@ -40,8 +40,8 @@ class RayExecutor:
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if address:
                 kwargs["address"] = address
-            elif num_cpus:
-                kwargs["num_cpus"] = num_cpus
+            elif num_cpus:  # a new instance of this size, whatever cluster the machine runs
+                kwargs.update(address="local", num_cpus=num_cpus)
             ray.init(**kwargs)
         self._ray = ray
         self.max_retries = max_retries
