@@ -14,7 +14,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from errsynth.report import charts
+import errsynth.report.charts as charts
 from errsynth.report.html import section
 from errsynth.report.run_sections import (
     funnel_section,

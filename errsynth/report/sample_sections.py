@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from errsynth.report import charts
+import errsynth.report.charts as charts
 from errsynth.report.html import Cell, figure, fmt, pair, pct, section, subsection, table
 from errsynth.report.samples import ROLE_TITLES, sample_html
 from errsynth.report.scan import FIRST_STEP_CAP, REL_BINS, TableStats, bin_center

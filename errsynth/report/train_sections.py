@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from errsynth.report import charts
+import errsynth.report.charts as charts
 from errsynth.report.html import Cell, figure, fmt, section, subsection, table
 from errsynth.report.rundir import read_json
 

@@ -72,14 +72,17 @@ def order_problems(steps: Sequence[Step]) -> list[tuple[int, str]]:
     return problems
 
 
+def _kind_walk(steps: Sequence[Step]) -> list[TableKind]:
+    """The table kind before each step, then the kind the last one leaves."""
+    kinds: list[TableKind] = [SOLUTIONS]
+    for step in steps:
+        kinds.append(step.output_kind(kinds[-1]))
+    return kinds
+
+
 def kinds_read(steps: Sequence[Step]) -> list[TableKind]:
     """The table kind each step reads, in a recipe whose order is right."""
-    kinds: list[TableKind] = []
-    kind: TableKind = SOLUTIONS
-    for step in steps:
-        kinds.append(kind)
-        kind = step.output_kind(kind)
-    return kinds
+    return _kind_walk(steps)[:-1]
 
 
 def plan_steps(entries: Sequence[Any], resolve: Any = None) -> list[Step]:
@@ -92,10 +95,7 @@ def plan_steps(entries: Sequence[Any], resolve: Any = None) -> list[Step]:
     problems = order_problems(steps)
     if problems:
         raise StepOrderError(problems)
-    kind: TableKind = SOLUTIONS
-    for step in steps:
-        kind = step.output_kind(kind)
-    if kind != FINAL:
+    if _kind_walk(steps)[-1] != FINAL:
         implicit = {"augment": {"transforms": [], "include_clean": True}}
         steps.append(make_step(resolve(implicit) if resolve else implicit, "implicit augment"))
     return steps
