@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from errsynth.core.atomic import write_json_atomic
 from errsynth.ingest.records import expand_inputs
 
 FILE_NAME = "inputs.json"
@@ -67,9 +67,7 @@ def record_inputs(folder: Path, declared: list[Path], files: list[Path]) -> None
         except OSError:  # unreadable (a broken link): ingest rejects it, nothing is read
             continue
         data["read_from"][str(p)] = [st.st_size, st.st_mtime_ns]
-    tmp = target.with_name(f".{FILE_NAME}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, target)
+    write_json_atomic(target, data)
 
 
 def _changed(source: str, path: str, why: str) -> InputChangedError:

@@ -9,13 +9,14 @@ holds anything but weights gets a :class:`CheckpointError` that names it.
 
 from __future__ import annotations
 
-import os
 import pickle
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from errsynth.core.atomic import atomic_write
 
 
 class CheckpointError(ValueError):
@@ -27,9 +28,7 @@ REQUIRED_KEYS = ("model",)
 
 def save_checkpoint(state: dict[str, Any], path: Path) -> None:
     """Write ``state`` atomically (temp file + rename), so a kill never leaves half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:

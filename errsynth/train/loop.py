@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -20,7 +19,7 @@ from typing import Any
 
 import torch
 
-from errsynth.train.checkpoint import load_checkpoint
+from errsynth.train.checkpoint import load_checkpoint, save_checkpoint
 from errsynth.train.config import TrainConfig
 from errsynth.train.data import BlockStream, encode_sample, load_samples
 from errsynth.train.mistake_log import MistakeLogger
@@ -57,12 +56,6 @@ def make_optimizer(model: GPT, cfg: TrainConfig, device: torch.device) -> torch.
     ]
     fused = device.type == "cuda"
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=fused)
-
-
-def save_atomic(obj: Any, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def load_run(run: str | Path, device: str = "cpu") -> tuple[GPT, Any, dict[str, Any]]:
@@ -248,7 +241,7 @@ def _checkpoint(model: GPT, opt: torch.optim.Optimizer, step: int, path: Path) -
         "step": step,
         "rng": torch.get_rng_state(),
     }
-    save_atomic(state, path)
+    save_checkpoint(state, path)
 
 
 def read_log(run: str | Path) -> list[dict[str, Any]]:
