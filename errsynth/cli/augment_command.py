@@ -16,6 +16,9 @@ from errsynth.render import StyleConfig
 from errsynth.render.forms import check_form, style_output_for
 from errsynth.steps.augment import AugmentSpec, augment_table, is_solutions_table
 from errsynth.transforms import make_transform
+from errsynth.types.error_profile import TRANSFORM_KIND
+
+PROFILE_TRANSFORMS = tuple(TRANSFORM_KIND)  # the transforms that take `profile`
 
 
 def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[str, object]]:
@@ -82,6 +85,15 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
     help="Transform parameter, e.g. premature_only=true, arith.propagate=2, rule=retry_weak.",
 )
 @click.option(
+    "--profile",
+    "profile",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A model's error profile (profile.json or its folder, from `errsynth harvest ... "
+    "--profile`): arith, reorder and distractor place their mistakes at the measured "
+    "positions (arith also draws the measured perturbation kinds).",
+)
+@click.option(
     "--style",
     type=click.Choice(["back", "igsm", "natural", "lema", "cac"]),
     default="back",
@@ -128,6 +140,7 @@ def augment(
     max_per_step: int | None,
     min_errors: int | None,
     params: tuple[str, ...],
+    profile: Path | None,
     style: str,
     marker: str,
     output_form: str,
@@ -151,6 +164,15 @@ def augment(
         for k, v in (("rate", rate), ("max_per_step", max_per_step), ("min_errors", min_errors))
         if v is not None
     }
+    if profile is not None:
+        takers = [n for n in transforms if n in PROFILE_TRANSFORMS]
+        if not takers:
+            raise click.UsageError(
+                f"--profile: none of the chosen transforms ({', '.join(transforms)}) takes a "
+                f"profile; choose one of {', '.join(PROFILE_TRANSFORMS)}"
+            )
+        for name in takers:
+            per[name].setdefault("profile", str(profile))
     try:
         made = [make_transform(name, **{**common, **per[name]}) for name in transforms]
         if clean_only:

@@ -267,7 +267,19 @@ def _resolved_entry(recipe: Recipe, entry: Any) -> Any:
             params["form"] = output["form"]
         if "annotations" not in params and output.get("annotations"):
             params["annotations"] = output["annotations"]
+        if isinstance(params.get("transforms"), list):
+            params["transforms"] = [_resolved_transform(recipe, t) for t in params["transforms"]]
         return {"augment": params}
+    return entry
+
+
+def _resolved_transform(recipe: Recipe, entry: Any) -> Any:
+    """A transform entry with its `profile:` path resolved against the recipe's folder."""
+    if not isinstance(entry, Mapping) or len(entry) != 1:
+        return entry
+    ((name, params),) = entry.items()
+    if isinstance(params, Mapping) and isinstance(params.get("profile"), str):
+        return {name: {**params, "profile": str(recipe.resolve_path(params["profile"]))}}
     return entry
 
 

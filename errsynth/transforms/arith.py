@@ -71,12 +71,11 @@ from errsynth.transforms.base import (
     TRANSFORMS,
     Candidate,
     Skip,
-    Transform,
-    TransformParams,
     WrongAttempt,
-    place_counts,
 )
+from errsynth.transforms.profiled import ProfiledTransform, ProfileParams
 from errsynth.transforms.protected import protected_positions
+from errsynth.types.error_profile import TRANSFORM_KIND, ErrorProfile
 
 #: Candidates checked with the evaluator per kind before the kind counts as not
 #: applicable (nearly always the first one is proven wrong).
@@ -84,8 +83,9 @@ _TRIES_PER_KIND = 6
 
 
 @dataclass(frozen=True)
-class ArithParams(TransformParams):
-    kinds: tuple[str, ...] = KINDS  # drawn uniformly among those applicable to the value
+class ArithParams(ProfileParams):
+    # drawn uniformly among those applicable to the value (with a profile: by its subkinds)
+    kinds: tuple[str, ...] = KINDS
     max_offset: int = 3
     propagate: int = 0  # carry the wrong value through the next k steps before the retraction
     copies: bool = True  # iGSM: constants and copies ("so g = T = 1") are eligible too
@@ -190,8 +190,37 @@ def _draw(rng: random.Random, items: list[Any]) -> Any:
     return items.pop(rng.randrange(len(items))) if len(items) > 1 else items.pop()
 
 
+def _draw_weighted(rng: random.Random, items: list[Any], weights: list[float]) -> Any:
+    """Remove and return an item drawn in proportion to its (positive) weight."""
+    r = rng.random() * sum(weights)
+    j = len(items) - 1  # float rounding at the top end
+    for k, w in enumerate(weights):
+        r -= w
+        if r < 0:
+            j = k
+            break
+    weights.pop(j)
+    return items.pop(j)
+
+
+def profile_kind_weights(
+    profile: ErrorProfile, kinds: tuple[str, ...]
+) -> tuple[dict[str, float] | None, dict[str, float] | None]:
+    """The perturbation kinds to draw, with weights, for plain and for modular claims.
+
+    The profile's ``arith_slip`` subkinds that are perturbation kinds allowed by
+    ``kinds`` (others, such as ``other``, are dropped and the rest renormalized by the
+    draw). A claim type for which the profile measured none of its applicable kinds
+    gets None: drawn uniformly as without a profile.
+    """
+    measured = profile.subkind_weights(TRANSFORM_KIND["arith"])
+    plain = {k: measured[k] for k in kinds if measured.get(k, 0) > 0}
+    modular = {k: w for k, w in plain.items() if k in MODULAR_KINDS}
+    return plain or None, modular or None
+
+
 @TRANSFORMS.register
-class ArithTransform(Transform):
+class ArithTransform(ProfiledTransform):
     name = "arith"
     description = "write a step with a wrong result (offset, digit, operator, ...), retract, redo"
     Params = ArithParams
@@ -201,6 +230,10 @@ class ArithTransform(Transform):
         super().__init__(**params)
         kinds = self.params.kinds
         self._kinds = (list(kinds), [k for k in kinds if k in MODULAR_KINDS])  # plain, mod m
+        # with a profile that measured arith subkinds: the draw weights per claim type
+        self._kind_weights: tuple[dict[str, float] | None, dict[str, float] | None] = (
+            (None, None) if self.profile is None else profile_kind_weights(self.profile, kinds)
+        )
 
     def apply(self, row: Mapping[str, Any], rng: random.Random) -> Candidate:
         p = self.params
@@ -216,7 +249,7 @@ class ArithTransform(Transform):
             raise Skip("only_self_corrections", "every step with arithmetic is a self-correction")
         # Every eligible equation has more distinct wrong results than max_per_step
         # (a digit change alone gives eight), so the cap is the only limit.
-        counts = place_counts(rng, eligible, p, {s: p.max_per_step for s in eligible})
+        counts = self.place(rng, eligible, {s: p.max_per_step for s in eligible}, len(row["steps"]))
         located: dict[int, list[Target]] = {}
         used: dict[int, set[str]] = {}
         attempts: list[WrongAttempt] = []
@@ -237,7 +270,7 @@ class ArithTransform(Transform):
                 attempt_at(x)
         shortfall = p.min_errors - len(attempts)
         if shortfall > 0:  # only when a drawn step had nothing the evaluator proved wrong
-            for x in rng.sample(eligible, len(eligible)):
+            for x in self.shuffled(rng, eligible, len(row["steps"])):
                 while shortfall > 0 and made.get(x, 0) < p.max_per_step and attempt_at(x):
                     shortfall -= 1
         if not attempts and counts:
@@ -268,9 +301,13 @@ class ArithTransform(Transform):
         claim = target.claim
         modulus = eq.get("modulus")
         syntax = syntax_of(eq)
-        kinds = list(self._kinds[modulus is not None])
+        measured = self._kind_weights[modulus is not None]
+        if measured is None:
+            kinds, weights = list(self._kinds[modulus is not None]), None
+        else:
+            kinds, weights = list(measured), list(measured.values())
         while kinds:
-            kind = _draw(rng, kinds)
+            kind = _draw(rng, kinds) if weights is None else _draw_weighted(rng, kinds, weights)
             raw = candidates(kind, target, self.params.max_offset)
             tries = 0
             while raw and tries < _TRIES_PER_KIND:

@@ -20,11 +20,9 @@ from errsynth.transforms.base import (
     TRANSFORMS,
     Candidate,
     Skip,
-    Transform,
-    TransformParams,
     WrongAttempt,
-    place_counts,
 )
+from errsynth.transforms.profiled import ProfiledTransform, ProfileParams
 from errsynth.transforms.protected import protected_positions
 
 MAX_DRAWS = 16  # tries to find a pool step that is foreign to the row
@@ -37,7 +35,7 @@ def _key(seed: int, row_id: str, index: int) -> int:
 
 
 @dataclass(frozen=True)
-class DistractorParams(TransformParams):
+class DistractorParams(ProfileParams):
     pool_size: int = 20000  # steps kept per source
 
     def __post_init__(self) -> None:
@@ -47,7 +45,7 @@ class DistractorParams(TransformParams):
 
 
 @TRANSFORMS.register
-class DistractorTransform(Transform):
+class DistractorTransform(ProfiledTransform):
     name = "distractor"
     description = "write a step of another solution of the same source, then retract it"
     Params = DistractorParams
@@ -94,7 +92,7 @@ class DistractorTransform(Transform):
         eligible = [x for x in range(n) if x not in protected]
         if not eligible:
             raise Skip("only_self_corrections", "every step is inside a self-correction")
-        counts = place_counts(rng, eligible, self.params, dict.fromkeys(eligible, MAX_DRAWS))
+        counts = self.place(rng, eligible, dict.fromkeys(eligible, MAX_DRAWS), n)
         attempts: list[WrongAttempt] = []
         for x in sorted(counts):
             used: set[str] = set()

@@ -1,11 +1,19 @@
-"""Fake errors where a trained model errs most (the Mistake Log put to use).
+"""Fake errors where a model errs most: attempts placed by per-step weights.
 
-``igsm_retry: {mistake_log: runs/clean-s0}`` reads the run's Mistake Log
-(:mod:`errsynth.types.mistake_log`), computes a weight per solution step position (how far
-the logged model's prediction was from the gold tokens there, mean 1 over positions),
-and draws attempts before step ``i`` at ``rate * weight[i]`` instead of ``rate``: the
-attempts move to the positions where the model struggles.
-Without the option nothing changes (the draws and the outputs are byte-identical).
+Two sources give the weights, both mean 1 over the step positions:
+
+* ``igsm_retry: {mistake_log: runs/clean-s0}`` reads a training run's Mistake Log
+  (:mod:`errsynth.types.mistake_log`): how far the logged model's prediction was from
+  the gold tokens at each solution step;
+* ``arith`` / ``reorder`` / ``distractor: {profile: PATH}`` read a model's measured
+  error profile (:mod:`errsynth.types.error_profile`, through
+  :mod:`errsynth.transforms.profiled`): where its first mistakes of the kind the
+  transform imitates fall, by relative position in the solution.
+
+Either way attempts before step ``i`` are drawn at ``rate * weight[i]`` (capped at
+``MAX_RATE``) instead of ``rate``, and the forced ones (``min_errors``) at steps drawn
+in proportion to the weights: the attempts move to where the model struggles.
+Without an option nothing changes (the draws and the outputs are byte-identical).
 """
 
 from __future__ import annotations
@@ -32,7 +40,12 @@ def weighted_place_counts(
     n_choices: dict[int, int],
     weights: tuple[float, ...],
 ) -> dict[int, int]:
-    """``place_counts`` with the per-step rate ``rate * weights[i]`` (last weight beyond)."""
+    """``place_counts`` with the per-step rate ``rate * weights[i]`` (last weight beyond).
+
+    ``weights`` is indexed by step position: a Mistake Log's (shorter solutions than the
+    logged ones use its first weights, longer ones its last), or a profile's computed for
+    this row's number of steps.
+    """
     counts: dict[int, int] = {}
     draw = rng.random
     for i in eligible:

@@ -20,11 +20,9 @@ from errsynth.transforms.base import (
     TRANSFORMS,
     Candidate,
     Skip,
-    Transform,
-    TransformParams,
     WrongAttempt,
-    place_counts,
 )
+from errsynth.transforms.profiled import ProfiledTransform, ProfileParams
 from errsynth.transforms.protected import correction_steps, protected_positions
 
 
@@ -73,12 +71,12 @@ def _finding(x: int, refs: list[str], names: dict[str, str] | None) -> str:
 
 
 @dataclass(frozen=True)
-class ReorderParams(TransformParams):
+class ReorderParams(ProfileParams):
     premature_only: bool = False  # only later steps that truly cannot be computed yet
 
 
 @TRANSFORMS.register
-class ReorderTransform(Transform):
+class ReorderTransform(ProfiledTransform):
     name = "reorder"
     description = "write a later step too early, retract it, continue (the paper's fake mistake)"
     Params = ReorderParams
@@ -118,7 +116,8 @@ class ReorderTransform(Transform):
                 "no later step can be written before an earlier one",
             )
         eligible = sorted(choices)
-        counts = place_counts(rng, eligible, self.params, {x: len(c) for x, c in choices.items()})
+        n_choices = {x: len(c) for x, c in choices.items()}
+        counts = self.place(rng, eligible, n_choices, len(steps))
         meta = _igsm_meta(row) if counts else None  # parsed once per row, not per attempt
         names = _names(meta)
         attempts: list[WrongAttempt] = []

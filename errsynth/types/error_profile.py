@@ -27,6 +27,7 @@ Kinds (``KINDS``) are the first-error kinds a locator can tell apart:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import Counter
@@ -154,6 +155,48 @@ class ErrorProfile:
         raw = [(hist[b] + smoothing) / per_bin[b] for b in bins]
         mean = sum(raw) / n_steps
         return [w / mean for w in raw]
+
+    def position_source(self, kind: str | None) -> str:
+        """Which histogram :meth:`placement_weights` reads for ``kind``.
+
+        ``"kind"``: the kind's own (it was measured); ``"all"``: the all-kinds one (the
+        kind never was, but other kinds were: where the model errs at all); ``"uniform"``:
+        nothing was measured, every step weighs 1.
+        """
+        if kind is not None and sum(self.relative_by_kind.get(kind, ())):
+            return "kind"
+        return "all" if sum(self.relative) else "uniform"
+
+    def placement_weights(
+        self, n_steps: int, kind: str | None = None, smoothing: float = 0.5
+    ) -> list[float]:
+        """:meth:`position_weights` with the fallback of :meth:`position_source`."""
+        source = self.position_source(kind)
+        if source == "kind":
+            return self.position_weights(n_steps, kind, smoothing)
+        if source == "all":
+            return self.position_weights(n_steps, None, smoothing)
+        return [1.0] * max(n_steps, 0)
+
+    def transform_shares(self, transforms: Iterable[str]) -> dict[str, float]:
+        """Each fake-error transform's share among ``transforms`` by its kind's measured share
+        (``TRANSFORM_KIND``; renormalized over the given ones, all zero when none was measured).
+        What a mix's stream weights per sample kind would be to follow the profile."""
+        names = list(transforms)
+        unknown = [t for t in names if t not in TRANSFORM_KIND]
+        if unknown:
+            raise ValueError(
+                f"no profile kind for transform(s) {unknown}; {sorted(TRANSFORM_KIND)}"
+            )
+        shares = self.kind_shares()
+        raw = {t: shares[TRANSFORM_KIND[t]] for t in names}
+        total = sum(raw.values())
+        return {t: (v / total if total else 0.0) for t, v in raw.items()}
+
+    def digest(self) -> str:
+        """SHA-256 of the profile's canonical JSON (which profile a sample was placed with)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     # -- file -------------------------------------------------------------------
 
