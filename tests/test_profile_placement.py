@@ -31,6 +31,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errsynth.cli import main
 from errsynth.core.params import ParamError
@@ -435,3 +437,51 @@ def test_ray_gives_the_local_bytes_with_a_profile(ray_local: Any, tmp_path: Path
     samples = pq.read_table(tmp_path / "local" / "shards").to_pylist()
     metas = [json.loads(s["meta"]) for s in samples if s["kind"] in FAKE]
     assert metas and all(m["params"]["profile_digest"] for m in metas)
+
+
+# -- the additive helpers of types.error_profile ------------------------------------------
+
+_first_errors = st.integers(1, 30).flatmap(
+    lambda n: st.builds(
+        FirstError,
+        kind=st.sampled_from(["arith_slip", "premature", "wrong_quantity", "other"]),
+        step_index=st.integers(0, n - 1),
+        n_steps=st.just(n),
+        subkind=st.sampled_from(["", "offset", "digit", "other"]),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_first_errors, max_size=40), st.integers(1, 40), st.sampled_from(FAKE))
+def test_placement_weights_are_positive_mean_one_and_fall_back(
+    errors: list[FirstError], n: int, name: str
+) -> None:
+    prof = ErrorProfile.from_errors(errors)
+    kind = KIND_OF[name]
+    w = prof.placement_weights(n, kind)
+    assert len(w) == n and min(w) > 0 and abs(sum(w) / n - 1) < 1e-9
+    source = prof.position_source(kind)
+    if any(e.kind == kind for e in errors):
+        assert source == "kind" and w == prof.position_weights(n, kind)
+    elif errors:
+        assert source == "all" and w == prof.position_weights(n)
+    else:
+        assert source == "uniform" and w == [1.0] * n
+    again = ErrorProfile.from_dict(json.loads(json.dumps(prof.to_dict())))
+    assert again.digest() == prof.digest()
+    shares = prof.transform_shares(FAKE)
+    assert all(v >= 0 for v in shares.values())
+    assert abs(sum(shares.values()) - 1) < 1e-9 or not any(shares.values())
+
+
+def test_transform_shares_and_digest() -> None:
+    prof = ErrorProfile.from_errors(
+        [FirstError("arith_slip", 0, 2)] * 3 + [FirstError("premature", 1, 2)]
+    )
+    assert prof.transform_shares(["arith", "reorder"]) == {"arith": 0.75, "reorder": 0.25}
+    assert prof.transform_shares(["distractor"]) == {"distractor": 0.0}
+    with pytest.raises(ValueError, match="igsm_retry"):
+        prof.transform_shares(["igsm_retry"])
+    other = ErrorProfile.from_errors([FirstError("arith_slip", 1, 2)] * 3)
+    assert len(prof.digest()) == 64 and prof.digest() != other.digest()
