@@ -309,6 +309,9 @@ def test_unset_is_byte_identical_on_real_gsm8k(gsm8k_rows: list[dict[str, Any]],
     # and a profile does change them (the digest can tell)
     prof = write_profile(positional_profile("late", ["arith_slip"]), tmp_path / "p")
     assert outputs_digest(sol, tmp_path / "b", profile=str(prof)) != digest
+    # every sample placed by the profile passed validation and the round trip
+    reasons = set(pq.read_table(tmp_path / "b" / "rejects.parquet").column("reason").to_pylist())
+    assert reasons <= {"no_equation", "no_numeric_equation"}, reasons
 
 
 def test_params_record_the_profile_only_when_set(tmp_path: Path) -> None:
