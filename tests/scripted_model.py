@@ -351,6 +351,8 @@ class ScriptedModel:
         if claim is None or claim.negative:
             return None
         text = steps[i]
+        if "\\boxed" in text:  # concluding here would keep the right boxed answer
+            return None
         at = text.rfind(eq["claimed"], eq["start"], eq["end"] + 1)
         if at < 0 or at + len(eq["claimed"]) != eq["end"]:
             return None

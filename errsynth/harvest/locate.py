@@ -137,15 +137,36 @@ def reference_equations(reference: Mapping[str, Any]) -> list[RefEquation]:
     return out
 
 
+_MACRO = re.compile(r"\\[A-Za-z]+")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+def numeric_only(expr: str) -> bool:
+    """Whether an expression is arithmetic on numbers (no variables): only such equations
+    carry the number flow; an algebraic identity writes coefficients no step computes."""
+    return _LETTER.search(_MACRO.sub("", expr)) is None
+
+
 def _syntax_of(eq: Mapping[str, Any]) -> str:
     return "latex" if eq["kind"] == "latex" else "plain"
+
+
+def solution_equations(steps: Sequence[str], fmt: str | None) -> list[dict[str, Any]]:
+    """The equations of model-written steps, judged: LaTeX for MATH-like problems, plain
+    text elsewhere unless the step writes LaTeX macros (a ``$`` alone is money)."""
+    out: list[dict[str, Any]] = []
+    for i, step in enumerate(steps):
+        latex = fmt == "math" or "\\" in step
+        for eq in step_equations([step], syntax="latex" if latex else "plain"):
+            out.append({**eq, "step": i})
+    return out
 
 
 def locate_exact(
     question: str, steps: Sequence[str], reference: Mapping[str, Any]
 ) -> Located | NotLocated:
     """The first wrong step of `steps` (see the module docstring), or why none was found."""
-    equations = step_equations(list(steps), syntax="auto")
+    equations = solution_equations(steps, reference.get("format"))
     by_step: dict[int, list[dict[str, Any]]] = {}
     for eq in equations:
         by_step.setdefault(eq["step"], []).append(eq)
@@ -173,7 +194,7 @@ def locate_exact(
                     },
                 )
         for eq in eqs:
-            if eq["ok"] is not True:
+            if eq["ok"] is not True or not numeric_only(eq["expr"]):
                 continue
             for v in numbers_in(eq["expr"]):
                 if v in available:
@@ -232,7 +253,7 @@ def _wrong_path(
     available: set[str],
     given: set[str],
 ) -> tuple[str, str, dict[str, Any]] | None:
-    if eq["ok"] is not True:
+    if eq["ok"] is not True or not numeric_only(eq["expr"]):
         return None
     result = _canonical(eq["claimed"])
     if result is None or result in ref_results:

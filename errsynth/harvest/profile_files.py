@@ -14,13 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from errsynth.types.error_profile import KINDS, N_BINS, ErrorProfile, FirstError  # noqa: E402
+from errsynth.types.error_profile import KINDS, N_BINS, ErrorProfile, FirstError
 
 EXACT_LOCATORS = frozenset({"exact", "igsm_checker"})
 TABLE_COLUMNS = (
@@ -74,6 +68,11 @@ def write_profile(
 
 
 def plot_profile(profile: ErrorProfile, path: Path, title: str) -> Path:
+    import matplotlib  # here: a second to import, needed only with --profile
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     labels: list[str] = []
     counts: list[int] = []

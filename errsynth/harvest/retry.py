@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from errsynth.core.errors import Rejection
-from errsynth.harvest.locate import Located
+from errsynth.harvest.locate import Located, solution_equations
 from errsynth.harvest.locate_igsm import igsm_steps
-from errsynth.ingest.equations import step_equations
 from errsynth.ingest.numberflow import arithmetic_flow, numbers_in
 from errsynth.render import StyleConfig, render, render_clean
 from errsynth.render.forms import finish_sample
@@ -60,7 +59,7 @@ def clean_row(
         produces: list[list[str]] = [[] for _ in steps]
         uses: list[list[dict[str, Any]]] = [[] for _ in steps]
     else:
-        equations = step_equations(steps, syntax="auto")
+        equations = solution_equations(steps, fmt)
         produces, uses = arithmetic_flow(problem["question"], steps, equations)
     sep = " " if fmt == "igsm" else "\n"
     return {

@@ -26,6 +26,12 @@ from errsynth.validate.registry import VALIDATORS
 LOCATORS = ("exact", "igsm_checker", "judge")
 
 
+def _equations(step: str, fmt: str | None) -> list[dict]:
+    """As harvest judges model-written steps: LaTeX for MATH rows or steps with macros."""
+    latex = fmt == "math" or "\\" in step
+    return step_equations([step], syntax="latex" if latex else "plain")
+
+
 def _context(candidate: Candidate, a: WrongAttempt) -> list[str]:
     """The steps written before the wrong one: clean steps before the attempt, then the
     attempt's own steps before its wrong step."""
@@ -37,7 +43,7 @@ def _exact_problems(candidate: Candidate, a: WrongAttempt) -> list[str]:
     kind, ev = d.get("first_error"), d.get("evidence") or {}
     wrong = a.steps[a.wrong_step]
     if kind == "arith_slip":
-        eqs = step_equations([wrong], syntax="auto")
+        eqs = _equations(wrong, candidate.row.get("format"))
         if not any(e["ok"] is False for e in eqs):
             return ["harvest: the arith_slip step has no false equation"]
         return []
