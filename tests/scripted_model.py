@@ -137,6 +137,7 @@ class ScriptedModel:
         self.judge_step = judge_step
         self.decisions: dict[tuple[str, int], Decision] = {}
         self.judged: list[str] = []
+        self.calls: list[tuple[str, int]] = []  # (question, seed) of every solver request served
         self._lock = threading.Lock()
 
     # --- serving ------------------------------------------------------------------------
@@ -151,6 +152,7 @@ class ScriptedModel:
         reply, decision = self.solve(row, seed)
         with self._lock:
             self.decisions[(question, seed)] = decision
+            self.calls.append((question, seed))
         return reply
 
     def _judge(self, user: str) -> str:

@@ -87,6 +87,8 @@ def validate_harvest(candidate: Candidate) -> list[str]:
         if a.kind != "harvest":
             continue
         by = a.detail.get("located_by")
+        if by is None and "param" in a.detail:
+            continue  # a trained run's iGSM BACK attempt (errsynth.train.harvest): checker below
         if by not in LOCATORS:
             problems.append(f"harvest: located_by {by!r} is not one of {', '.join(LOCATORS)}")
         elif by == "exact":
