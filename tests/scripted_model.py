@@ -24,11 +24,12 @@ The judge prompt is answered too (``judge_step``: which step the judge names).
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -50,7 +51,10 @@ from errsynth.transforms.arith_perturb import (
 from errsynth.transforms.arith_text import parse_claim
 
 PERTURBATIONS = ("offset", "digit", "transpose", "operator", "decimal", "rounding")
-_TAILS = ("\n\n" + SOLVER_USER_PLAIN.split("\n\n", 1)[1], "\n\n" + SOLVER_USER_LATEX.split("\n\n", 1)[1])
+_TAILS = (
+    "\n\n" + SOLVER_USER_PLAIN.split("\n\n", 1)[1],
+    "\n\n" + SOLVER_USER_LATEX.split("\n\n", 1)[1],
+)
 
 
 def question_of(body: Mapping[str, Any]) -> str:
@@ -163,9 +167,8 @@ class ScriptedModel:
             self.judged.append(user)
         if k is None:
             return "I am not sure which step is wrong."
-        return (
-            '{"first_wrong_step": %d, "kind": "other", "explanation": "Step %d is wrong."}'
-            % (k + 1, k + 1)
+        return json.dumps(
+            {"first_wrong_step": k + 1, "kind": "other", "explanation": f"Step {k + 1} is wrong."}
         )
 
     # --- solving ------------------------------------------------------------------------
@@ -218,13 +221,8 @@ class ScriptedModel:
         kind, _, sub = chosen.partition(":")
         n = len(steps)
         eqs = step_equations(steps, syntax="latex" if latex else "plain")
-        single = {
-            i: [e for e in eqs if e["step"] == i]
-            for i in range(n)
-        }
-        eligible = [
-            i for i in range(n) if len(single[i]) == 1 and single[i][0]["ok"] is True
-        ]
+        single = {i: [e for e in eqs if e["step"] == i] for i in range(n)}
+        eligible = [i for i in range(n) if len(single[i]) == 1 and single[i][0]["ok"] is True]
         if latex and kind != "arith_slip":
             return None
         for i in self._positions(eligible, n, rng):
@@ -284,7 +282,11 @@ class ScriptedModel:
         if expr_at != eq["start"]:
             return None
         tokens = list(NUMBER_RE.finditer(eq["expr"]))
-        given = [q for q in dict.fromkeys(numbers_in(row["question"])) if q not in {t.group() for t in tokens}]
+        given = [
+            q
+            for q in dict.fromkeys(numbers_in(row["question"]))
+            if q not in {t.group() for t in tokens}
+        ]
         choices = [(t, q) for t in tokens for q in given]
         rng.shuffle(choices)
         for t, q in choices:
@@ -304,12 +306,20 @@ class ScriptedModel:
         known = set(numbers_in(row["question"]))
         for s in steps[:i]:
             known.update(numbers_in(s))
-        tokens = [t for t in NUMBER_RE.finditer(eq["expr"]) if t.group() in known and len(t.group()) >= 2 and t.group().isdigit()]
+        tokens = [
+            t
+            for t in NUMBER_RE.finditer(eq["expr"])
+            if t.group() in known and len(t.group()) >= 2 and t.group().isdigit()
+        ]
         rng.shuffle(tokens)
         for t in tokens:
             v = t.group()
-            variants = [v[:k] + v[k + 1] + v[k] + v[k + 2 :] for k in range(len(v) - 1) if v[k] != v[k + 1]]
-            variants += [v[:k] + d + v[k + 1 :] for k in range(1, len(v)) for d in "0123456789" if d != v[k]]
+            variants = [
+                v[:k] + v[k + 1] + v[k] + v[k + 2 :] for k in range(len(v) - 1) if v[k] != v[k + 1]
+            ]
+            variants += [
+                v[:k] + d + v[k + 1 :] for k in range(1, len(v)) for d in "0123456789" if d != v[k]
+            ]
             rng.shuffle(variants)
             for m in variants[:6]:
                 if m in known or m[0] == "0":
@@ -332,7 +342,8 @@ class ScriptedModel:
         later = []
         for j in range(i + 1, len(steps)):
             needs = [
-                v for v in numbers_in(steps[j])
+                v
+                for v in numbers_in(steps[j])
                 if v not in given and produced.get(v, -1) >= i and produced.get(v, -1) < j
             ]
             if needs:
@@ -444,4 +455,56 @@ def _replace_numbers(text: str, mapping: Mapping[str, str]) -> str:
     return NUMBER_RE.sub(sub, text)
 
 
-__all__ = ["Decision", "PERTURBATIONS", "Script", "ScriptedModel", "question_of"]
+__all__ = ["PERTURBATIONS", "Decision", "Script", "ScriptedModel", "question_of"]
+
+
+GSM8K_SCRIPT: dict[str, float] = {
+    "arith_slip:offset": 0.1,
+    "arith_slip:digit": 0.1,
+    "arith_slip:transpose": 0.1,
+    "arith_slip:operator": 0.1,
+    "premature": 0.1,
+    "wrong_quantity": 0.15,
+    "copy_error": 0.15,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the scripted model on loopback (for benchmarks); on stdin's close, write every
+    decision to --decisions."""
+    import argparse
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from errsynth.ingest.run import ingest
+    from tests.llm_server import FakeLLM
+
+    ap = argparse.ArgumentParser(description="the scripted model on loopback")
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--format", default="gsm8k")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--latency", type=float, default=0.05)
+    ap.add_argument("--decisions", default=None)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        ingest([args.corpus], Path(tmp), fmt=args.format)
+        rows = pq.read_table(Path(tmp) / "solutions.parquet").to_pylist()[: args.limit]
+    model = ScriptedModel(rows, Script(GSM8K_SCRIPT))
+    server = FakeLLM(responder=model, latency=args.latency).start()
+    print(server.url, flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        server.stop()
+        if args.decisions:
+            Path(args.decisions).write_text(
+                json.dumps([vars(d) for d in model.decisions.values()], default=str)
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -42,6 +42,7 @@ def question_of_user(text: str) -> str:
     """The question of a solver prompt's user message (or of a question itself)."""
     return question_of({"messages": [{"role": "user", "content": text}]})
 
+
 FIXTURE = DATA / "harvest_problems.jsonl"
 GSM_KINDS = {
     "arith_slip:offset": 0.1,
@@ -223,13 +224,13 @@ def test_kill_mid_harvest_resumes_without_resending(tmp_path: Path) -> None:
         with pytest.raises(KeyboardInterrupt):
             harvest_corpus(spec, tmp_path / "out", progress=bar)
         with ResponseCache(tmp_path / "out" / "llm_cache.sqlite") as cache:
-            kept = {
-                (r["messages"][-1]["content"], r["params"]["seed"]) for r in cache.requests()
-            }
+            kept = {(r["messages"][-1]["content"], r["params"]["seed"]) for r in cache.requests()}
         calls_before = len(model.calls)
         assert 16 <= len(kept) < 48
         manifest = harvest_corpus(spec, tmp_path / "out")
-    later = Counter((question_of_user(q), s) for q, s in [(q, s) for q, s in model.calls[calls_before:]])
+    later = Counter(
+        (question_of_user(q), s) for q, s in [(q, s) for q, s in model.calls[calls_before:]]
+    )
     kept_pairs = {(question_of_user(u), s) for u, s in kept}
     assert not kept_pairs & set(later)  # nothing that had come back is sent again
     assert len(set(model.calls)) == 48  # every request answered
@@ -394,13 +395,27 @@ def test_legacy_form_still_calls_the_trained_run_harvest(
     (tmp_path / "p.parquet").write_bytes(b"")
     r = CliRunner().invoke(
         main,
-        ["harvest", str(tmp_path / "run"), "--problems", str(tmp_path / "p.parquet"),
-         "-o", str(tmp_path / "h.parquet"), "--samples", "2"],  # fmt: skip
+        [
+            "harvest",
+            str(tmp_path / "run"),
+            "--problems",
+            str(tmp_path / "p.parquet"),
+            "-o",
+            str(tmp_path / "h.parquet"),
+            "--samples",
+            "2",
+        ],
     )
     assert r.exit_code == 0, r.output
-    (args, kwargs), = calls
-    assert kwargs == {"n_samples": 2, "temperature": 1.0, "limit": None, "seed": 0,
-                      "style": "igsm", "device": "cpu"}  # fmt: skip
+    ((_, kwargs),) = calls
+    assert kwargs == {
+        "n_samples": 2,
+        "temperature": 1.0,
+        "limit": None,
+        "seed": 0,
+        "style": "igsm",
+        "device": "cpu",
+    }
 
 
 # --- the locators on their own ---------------------------------------------------------------

@@ -52,60 +52,168 @@ def _legacy(run: Path, problems: Path | None, out: Path, samples: int | None,
 
 
 @click.command("harvest")
-@click.argument("run", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Problems with reference solutions (any format errsynth reads; repeatable).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help="Corpus format.")
-@click.option("--source", default=None, help="Source name written to the samples (default: the format).")
+@click.argument(
+    "run", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Problems with reference solutions (any format errsynth reads; repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="Corpus format.",
+)
+@click.option(
+    "--source", default=None, help="Source name written to the samples (default: the format)."
+)
 @click.option("--model", default=None, help="Model name the server serves (sent as `model`).")
-@click.option("--base-url", default="http://127.0.0.1:8000/v1", show_default=True,
-              help="OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama, OpenAI).")
-@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
-              help="NAME of the environment variable holding the key ('' for none).")
-@click.option("--backend", type=click.Choice(["openai", "vllm", "auto"]), default="openai",
-              show_default=True, help="openai: HTTP; vllm: Ray Data + vLLM (errsynth[vllm]).")
-@click.option("--vllm", "vllm_json", default=None, metavar="JSON",
-              help='vLLM backend options, e.g. \'{"engine_kwargs": {"max_model_len": 8192}}\'.')
-@click.option("--problems", type=click.Path(exists=True, path_type=Path), default=None,
-              help="(with RUN) iGSM problems for a trained errsynth run.")
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
-              help="Output directory (with RUN: a Parquet file).")
-@click.option("--samples", type=click.IntRange(min=1), default=None,
-              help="Solutions sampled per problem [default: 4; with RUN 1].")
-@click.option("--temperature", type=click.FloatRange(min=0.0), default=None,
-              help="Sampling temperature [default: 0.7; with RUN 1.0].")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Sample k is asked with seed SEED+k (part of the cache key).")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000/v1",
+    show_default=True,
+    help="OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama, OpenAI).",
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    help="NAME of the environment variable holding the key ('' for none).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["openai", "vllm", "auto"]),
+    default="openai",
+    show_default=True,
+    help="openai: HTTP; vllm: Ray Data + vLLM (errsynth[vllm]).",
+)
+@click.option(
+    "--vllm",
+    "vllm_json",
+    default=None,
+    metavar="JSON",
+    help='vLLM backend options, e.g. \'{"engine_kwargs": {"max_model_len": 8192}}\'.',
+)
+@click.option(
+    "--problems",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="(with RUN) iGSM problems for a trained errsynth run.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output directory (with RUN: a Parquet file).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Solutions sampled per problem [default: 4; with RUN 1].",
+)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0.0),
+    default=None,
+    help="Sampling temperature [default: 0.7; with RUN 1.0].",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Sample k is asked with seed SEED+k (part of the cache key).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="First N problems only.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=1024, show_default=True)
-@click.option("--correction", type=click.Choice(["continue", "restart", "both"]), default="both",
-              show_default=True,
-              help="continue: fix and continue after the wrong step; restart: retract the "
-                   "whole attempt and solve afresh; both: one sample of each.")
-@click.option("--judge-model", default=None,
-              help="A model that names the first wrong step where the evaluator cannot "
-                   "(recorded as located_by: judge, profiled apart).")
-@click.option("--profile", is_flag=True,
-              help="Write profile.json, profile.csv and profile.png (first-error kinds, positions).")
-@click.option("--style", type=click.Choice(STYLES), default=None,
-              help="Rendering style [default: back; with RUN igsm].")
-@click.option("--form", type=click.Choice(FORMS), default="text", show_default=True,
-              help="Output form (prm: step labels, the real first error labelled false).")
-@click.option("--annotations", type=click.Choice(["auto", "keep", "strip"]), default="auto",
-              show_default=True, help="GSM8K <<a=b>> calculator annotations in the output.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
-              help="Requests in flight.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=120.0,
-              show_default=True, help="Seconds per attempt.")
-@click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Retries of 429/5xx/timeouts/truncated replies.")
-@click.option("--cache", default="llm_cache.sqlite", show_default=True,
-              help="Response cache (in OUT, or an absolute path to share one).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=256, show_default=True,
-              help="Problems per resumable chunk.")
-@click.option("--dry-run", is_flag=True,
-              help="Print requests, cached ones and tokens (and cost with prices); send nothing.")
+@click.option(
+    "--correction",
+    type=click.Choice(["continue", "restart", "both"]),
+    default="both",
+    show_default=True,
+    help="continue: fix and continue after the wrong step; restart: retract the "
+    "whole attempt and solve afresh; both: one sample of each.",
+)
+@click.option(
+    "--judge-model",
+    default=None,
+    help="A model that names the first wrong step where the evaluator cannot "
+    "(recorded as located_by: judge, profiled apart).",
+)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Write profile.json, profile.csv and profile.png (first-error kinds, positions).",
+)
+@click.option(
+    "--style",
+    type=click.Choice(STYLES),
+    default=None,
+    help="Rendering style [default: back; with RUN igsm].",
+)
+@click.option(
+    "--form",
+    type=click.Choice(FORMS),
+    default="text",
+    show_default=True,
+    help="Output form (prm: step labels, the real first error labelled false).",
+)
+@click.option(
+    "--annotations",
+    type=click.Choice(["auto", "keep", "strip"]),
+    default="auto",
+    show_default=True,
+    help="GSM8K <<a=b>> calculator annotations in the output.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Requests in flight.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1),
+    default=120.0,
+    show_default=True,
+    help="Seconds per attempt.",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Retries of 429/5xx/timeouts/truncated replies.",
+)
+@click.option(
+    "--cache",
+    default="llm_cache.sqlite",
+    show_default=True,
+    help="Response cache (in OUT, or an absolute path to share one).",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Problems per resumable chunk.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print requests, cached ones and tokens (and cost with prices); send nothing.",
+)
 @click.option("--usd-per-mtok-in", type=float, default=None, help="Price for --dry-run's cost.")
 @click.option("--usd-per-mtok-out", type=float, default=None, help="Price for --dry-run's cost.")
 @click.option("--force", is_flag=True, help="Start OUT again with other settings (cache kept).")

@@ -27,9 +27,7 @@ def judge_request(
     params: Mapping[str, Any],
     namespace: str = "",
 ) -> ChatRequest:
-    user = Template(JUDGE_USER).substitute(
-        question=question, answer=gold, solution=numbered(steps)
-    )
+    user = Template(JUDGE_USER).substitute(question=question, answer=gold, solution=numbered(steps))
     return ChatRequest.of(
         model, [("system", JUDGE_SYSTEM), ("user", user)], params, namespace=namespace
     )

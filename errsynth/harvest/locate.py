@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from errsynth.harvest.subkind import classify
 from errsynth.ingest.equations import step_equations
 from errsynth.ingest.numberflow import NUMBER_RE, numbers_in
-from errsynth.harvest.subkind import classify
 
 SMALL = 11  # 0..10 are known everywhere
 UNIT_CONSTANTS = frozenset(

@@ -278,7 +278,9 @@ def run_chunk(
         for correction in spec.corrections():
             try:
                 out.samples.append(
-                    sample_for(h, correction, spec.style, spec.form, spec.annotations, sampling.seed)
+                    sample_for(
+                        h, correction, spec.style, spec.form, spec.annotations, sampling.seed
+                    )
                 )
                 made += 1
             except Rejection as exc:
@@ -369,9 +371,7 @@ def harvest_corpus(
                 pa.Table.from_pylist(result.rejects, schema=CANDIDATE_REJECT_SCHEMA),
                 out / "rejects" / f"part-{n:05d}.parquet",
             )
-            write_json_atomic(
-                stats_path, {"counts": dict(result.counts), "errors": result.errors}
-            )
+            write_json_atomic(stats_path, {"counts": dict(result.counts), "errors": result.errors})
             log(f"chunk {n + 1}/{len(chunks)}: {meter.line()}")
             if after_chunk:
                 after_chunk(n)
@@ -421,7 +421,9 @@ def _manifest(
         path = out / "shards" / f"part-{n:05d}.parquet"
         rows = pq.read_metadata(path).num_rows
         if rows:
-            shards.append({"path": str(path.relative_to(out)), "rows": rows, "sha256": file_sha256(path)})
+            shards.append(
+                {"path": str(path.relative_to(out)), "rows": rows, "sha256": file_sha256(path)}
+            )
         rej = pq.read_table(out / "rejects" / f"part-{n:05d}.parquet", columns=["reason"])
         reasons.update(rej.column("reason").to_pylist())
     rows_in = counts["solutions"]
