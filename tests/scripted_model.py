@@ -489,12 +489,30 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--decisions", default=None)
+    ap.add_argument(
+        "--precompute",
+        type=int,
+        default=0,
+        help="answer seeds 0..K-1 of every problem before serving (a lookup per request)",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         ingest([args.corpus], Path(tmp), fmt=args.format)
         rows = pq.read_table(Path(tmp) / "solutions.parquet").to_pylist()[: args.limit]
     model = ScriptedModel(rows, Script(GSM8K_SCRIPT))
-    server = FakeLLM(responder=model, latency=args.latency).start()
+    responder: Callable[[dict[str, Any]], str] = model
+    if args.precompute:
+        replies = {}
+        for row in rows:
+            for seed in range(args.precompute):
+                reply, decision = model.solve(row, seed)
+                replies[(row["question"], seed)] = reply
+                model.decisions[(row["question"], seed)] = decision
+
+        def responder(body: dict[str, Any]) -> str:
+            return replies[(question_of(body), int(body.get("seed") or 0))]
+
+    server = FakeLLM(responder=responder, latency=args.latency).start()
     print(server.url, flush=True)
     try:
         sys.stdin.read()

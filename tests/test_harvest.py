@@ -9,6 +9,7 @@ that log, on the project's own fixture and on real GSM8K and MATH problems.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
@@ -381,6 +382,16 @@ def test_cli_errors_say_what_to_do(tmp_path: Path) -> None:
             ),
             tmp_path / "y",
         )
+
+
+def test_vllm_backend_without_vllm_says_what_to_install(tmp_path: Path) -> None:
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here")
+    args = ["harvest", "--corpus", str(FIXTURE), "--model", "m", "--backend", "vllm",
+            "-o", str(tmp_path / "o"), "-q"]  # fmt: skip
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "errsynth[vllm]" in r.output
+    assert not (tmp_path / "o" / "shards" / "part-00000.parquet").exists()
 
 
 def test_legacy_form_still_calls_the_trained_run_harvest(

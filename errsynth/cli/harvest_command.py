@@ -272,7 +272,7 @@ def harvest_cmd(run: Path | None, corpus: tuple[Path, ...], fmt: str, source: st
         console = safe_console(stderr=True, quiet=quiet)
         with stage_progress(disable=quiet) as new_bar:
             manifest = harvest_corpus(spec, out, force=force, progress=new_bar, log=console.log)
-    except (HarvestError, APIKeyError, ValueError) as exc:
+    except (HarvestError, APIKeyError, ValueError, RuntimeError) as exc:  # vllm missing: says so
         raise click.ClickException(str(exc)) from exc
     echo(json.dumps(_summary(manifest, out), indent=2))
 
