@@ -78,9 +78,7 @@ def main() -> None:
             fmt=args.format,
             limit=args.problems,
             sampling=Sampling("scripted", samples=args.samples, temperature=0.8),
-            client=ClientParams(
-                base_url=url, api_key_env=None, concurrency=args.concurrency, batch_size=1024
-            ),
+            client=ClientParams(base_url=url, api_key_env=None, concurrency=args.concurrency),
             chunk_size=args.problems,
         )
         # the corpus read once before timing (harvest reuses OUT/problems), also for the ids

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -300,17 +301,19 @@ def run_chunk(
 def _settings_guard(out: Path, spec: HarvestSpec, force: bool) -> None:
     path = out / "harvest.json"
     settings = spec.settings()
-    if path.exists() and not force:
-        old = json.loads(path.read_text())
-        if old != settings:
-            raise HarvestError(
-                f"{out} holds a harvest with other settings; use another -o, or --force to "
-                "start it again (the response cache is kept and answers what it can)"
-            )
+    old = json.loads(path.read_text()) if path.exists() else None
+    if old is not None and old != settings and not force:
+        raise HarvestError(
+            f"{out} holds a harvest with other settings; use another -o, or --force to "
+            "start it again (the response cache is kept and answers what it can)"
+        )
     if force:
         for sub in ("chunks", "shards", "rejects"):
             for f in sorted((out / sub).glob("*")) if (out / sub).exists() else []:
                 f.unlink()
+        corpus_keys = ("corpus", "fmt", "source")
+        if old is not None and any(old.get(k) != settings[k] for k in corpus_keys):
+            shutil.rmtree(out / "problems", ignore_errors=True)  # another corpus: read again
     write_json_atomic(path, settings)
 
 
@@ -326,6 +329,9 @@ def harvest_corpus(
     """Run (or resume) a harvest into `out`; returns the manifest."""
     _check_spec(spec)
     out = Path(out)
+    missing = [p for p in spec.corpus if not Path(p).exists()]
+    if missing:
+        raise HarvestError(f"corpus not found: {', '.join(missing)}")
     out.mkdir(parents=True, exist_ok=True)
     _settings_guard(out, spec, force)
     problems, problems_manifest = load_problems(spec, out)
@@ -336,11 +342,13 @@ def harvest_corpus(
     cache = ResponseCache(spec.client.cache_path(out))
     total = len(problems) * spec.sampling.samples
     advance = progress("harvest requests", total) if progress else None
+    # a chunk's requests in one batch: a batch boundary drains the requests in flight
+    batch = max(spec.client.batch_size, spec.chunk_size * spec.sampling.samples)
     session = LLMSession(
         None,
         cache,
         meter,
-        batch_size=spec.client.batch_size,
+        batch_size=batch,
         on_progress=advance,
         backend_factory=lambda: make_backend(spec.client, spec.sampling.model, meter),
     )
@@ -351,7 +359,7 @@ def harvest_corpus(
             None,
             cache,
             judge_meter,
-            batch_size=spec.client.batch_size,
+            batch_size=batch,
             backend_factory=lambda: make_backend(spec.client, spec.judge_model or "", judge_meter),
         )
     started = time.perf_counter()
