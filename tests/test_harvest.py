@@ -478,3 +478,43 @@ def test_igsm_locator_uses_the_checker() -> None:
             assert got.step == 1 and got.located_by == "igsm_checker"
             return
     pytest.fail("no iGSM row whose swapped steps are premature")
+
+
+def test_yaml_config_with_command_line_overrides(tmp_path: Path) -> None:
+    rows = reference_rows(FIXTURE, "gsm8k", tmp_path, 12)
+    with FakeLLM(responder=ScriptedModel(rows, Script(GSM_KINDS))) as server:
+        config = tmp_path / "h.yaml"
+        config.write_text(
+            "harvest:\n"
+            f"  corpus: [{FIXTURE}]\n"
+            "  format: gsm8k\n"
+            "  limit: 5\n"
+            "  model: scripted\n"
+            f"  client: {{base_url: '{server.url}', api_key_env: null, concurrency: 4}}\n"
+            "  sampling: {samples: 3, temperature: 0.5}\n"
+            "  style: {name: natural}\n"
+            "  correction: restart\n"
+        )
+        args = ["harvest", "--config", str(config), "--samples", "2", "-o", str(tmp_path / "o"),
+                "-q"]  # fmt: skip
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0, r.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["rows_in"] == 10  # 5 problems (file) x 2 samples (command line)
+    assert manifest["recipe"]["sampling"]["temperature"] == 0.5
+    samples = pq.read_table(tmp_path / "o" / "shards").to_pylist()
+    assert samples and {s["style"] for s in samples} == {"natural"}
+    assert {json.loads(s["meta"])["correction"] for s in samples} == {"restart"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("harvest:\n  corpus: [x]\n  model: m\n  clinet: {}\n")
+    r = CliRunner().invoke(main, ["harvest", "--config", str(bad), "-o", str(tmp_path / "b")])
+    assert r.exit_code != 0 and "clinet" in r.output
+
+
+def test_shipped_harvest_config_loads() -> None:
+    from errsynth.harvest.config import load_harvest_config
+
+    root = Path(__file__).resolve().parents[1]
+    spec = load_harvest_config(root / "recipes" / "harvest" / "gsm8k_harvest.yaml")
+    assert spec.corpus[0].endswith("gsm8k/train.jsonl") and spec.sampling.samples == 8
+    assert spec.style.name == "natural" and spec.profile

@@ -11,14 +11,17 @@ Two forms:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from errsynth.cli.ui.progress import stage_progress
 from errsynth.cli.ui.safe_output import echo, safe_console
+from errsynth.harvest.config import load_harvest_config
 from errsynth.harvest.run import HarvestError, HarvestSpec, harvest_corpus, plan_dry_run
 from errsynth.harvest.sampling import Sampling
 from errsynth.llm.secrets import APIKeyError
@@ -54,6 +57,13 @@ def _legacy(run: Path, problems: Path | None, out: Path, samples: int | None,
 @click.command("harvest")
 @click.argument(
     "run", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML with a harvest: mapping (docs/harvest.md); options given here override it.",
 )
 @click.option(
     "--corpus",
@@ -219,7 +229,7 @@ def _legacy(run: Path, problems: Path | None, out: Path, samples: int | None,
 @click.option("--force", is_flag=True, help="Start OUT again with other settings (cache kept).")
 @click.option("--device", default="cpu", show_default=True, help="(with RUN) torch device.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def harvest_cmd(run: Path | None, corpus: tuple[Path, ...], fmt: str, source: str | None,
+def harvest_cmd(run: Path | None, config: Path | None, corpus: tuple[Path, ...], fmt: str, source: str | None,
                 model: str | None, base_url: str, api_key_env: str, backend: str,
                 vllm_json: str | None, problems: Path | None, out: Path, samples: int | None,
                 temperature: float | None, seed: int, limit: int | None, max_tokens: int,
@@ -248,19 +258,25 @@ def harvest_cmd(run: Path | None, corpus: tuple[Path, ...], fmt: str, source: st
             raise click.UsageError("give either RUN (a trained errsynth run) or --corpus, not both")
         _legacy(run, problems, out, samples, temperature, limit, seed, style, device)
         return
-    if not corpus:
+    if config is None and not corpus:
         raise click.UsageError(
-            "name the problems: --corpus PATH (any format errsynth reads), "
+            "name the problems: --corpus PATH (any format errsynth reads), a --config FILE, "
             "or a trained errsynth run as RUN with --problems"
         )
-    if not model:
+    if config is None and not model:
         raise click.UsageError("name the model the server serves: --model NAME")
     try:
         spec = _spec(
-            corpus, fmt, source, model, base_url, api_key_env, backend, vllm_json, samples,
-            temperature, seed, limit, max_tokens, correction, judge_model, profile, style,
-            form, annotations, concurrency, timeout_s, max_retries, cache, chunk_size,
+            corpus, fmt, source, model or "", base_url, api_key_env, backend, vllm_json,
+            samples, temperature, seed, limit, max_tokens, correction, judge_model, profile,
+            style, form, annotations, concurrency, timeout_s, max_retries, cache, chunk_size,
         )  # fmt: skip
+        if config is not None:
+            spec = _overridden(load_harvest_config(config), spec, click.get_current_context())
+            if not spec.corpus or not spec.sampling.model:
+                raise click.UsageError(
+                    f"{config}: name the corpus and the model (or --corpus, --model)"
+                )
         if dry_run:
             report = plan_dry_run(spec, out)
             if usd_per_mtok_in is not None or usd_per_mtok_out is not None:
@@ -323,6 +339,42 @@ def _spec(corpus: tuple[Path, ...], fmt: str, source: str | None, model: str, ba
         annotations=annotations,
         chunk_size=chunk_size,
         profile=profile,
+    )
+
+
+#: CLI option -> (section of HarvestSpec, field): what an explicit option overrides in --config.
+_OVERRIDES: dict[str, tuple[str, str]] = {
+    "corpus": ("", "corpus"), "fmt": ("", "fmt"), "source": ("", "source"),
+    "limit": ("", "limit"), "correction": ("", "correction"),
+    "judge_model": ("", "judge_model"), "profile": ("", "profile"),
+    "annotations": ("", "annotations"), "chunk_size": ("", "chunk_size"),
+    "form": ("", "form"), "style": ("", "style"),
+    "model": ("sampling", "model"), "samples": ("sampling", "samples"),
+    "temperature": ("sampling", "temperature"), "seed": ("sampling", "seed"),
+    "max_tokens": ("sampling", "max_tokens"),
+    "base_url": ("client", "base_url"), "api_key_env": ("client", "api_key_env"),
+    "backend": ("client", "backend"), "vllm_json": ("client", "vllm"),
+    "concurrency": ("client", "concurrency"), "timeout_s": ("client", "timeout_s"),
+    "max_retries": ("client", "max_retries"), "cache": ("client", "cache"),
+}  # fmt: skip
+
+
+def _overridden(base: HarvestSpec, cli: HarvestSpec, ctx: click.Context) -> HarvestSpec:
+    """`base` (from --config) with the options given on the command line taken from `cli`."""
+    top: dict[str, Any] = {}
+    parts: dict[str, dict[str, Any]] = {"sampling": {}, "client": {}}
+    for option, (section, name) in _OVERRIDES.items():
+        if ctx.get_parameter_source(option) is not ParameterSource.COMMANDLINE:
+            continue
+        holder = getattr(cli, section) if section else cli
+        (parts[section] if section else top)[name] = getattr(holder, name)
+    if "form" in top and "style" not in top:
+        top["style"] = dataclasses.replace(base.style, output=cli.style.output)
+    return dataclasses.replace(
+        base,
+        sampling=dataclasses.replace(base.sampling, **parts["sampling"]),
+        client=dataclasses.replace(base.client, **parts["client"]),
+        **top,
     )
 
 
