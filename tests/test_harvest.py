@@ -518,3 +518,36 @@ def test_shipped_harvest_config_loads() -> None:
     spec = load_harvest_config(root / "recipes" / "harvest" / "gsm8k_harvest.yaml")
     assert spec.corpus[0].endswith("gsm8k/train.jsonl") and spec.sampling.samples == 8
     assert spec.style.name == "natural" and spec.profile
+
+
+def test_igsm_harvest_locates_with_the_checker_and_keeps_samples_checkable(
+    tmp_path: Path,
+) -> None:
+    import pyarrow as pa
+
+    from errsynth.igsm import check
+
+    rows = [
+        r
+        for r in generate(80, 4, 5, names="short", distractors=1)
+        if len(parse_solution(r["solution"])) >= 4
+    ][:10]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "p.parquet")
+    by_problem = {r["problem"]: r for r in rows}
+
+    def responder(body: dict[str, Any]) -> str:  # writes step 3 second: premature
+        steps = parse_solution(by_problem[question_of(body)]["solution"])
+        return f"{steps[0].text} {steps[2].text}\nThe answer is: {steps[2].value}"
+
+    with FakeLLM(responder=responder) as server:
+        spec = spec_for(
+            server.url, tmp_path / "p.parquet", "igsm", 10, sampling={"samples": 1},
+            correction="continue", style=__import__("errsynth.render", fromlist=["StyleConfig"]).StyleConfig(name="igsm"),
+        )  # fmt: skip
+        manifest = harvest_corpus(spec, tmp_path / "out")
+    assert manifest["located"].get("igsm_checker", 0) >= 1 and "exact" not in manifest["located"]
+    assert set(manifest["first_error_kinds"]) == {"premature"}
+    for s in pq.read_table(tmp_path / "out" / "shards").to_pylist():
+        assert check(s["question"], s["completion"], s["answer"], allow_back=True).ok
+    reasons = set(manifest["rejected_by_reason"])
+    assert reasons <= {"correct", "no_step_named"}  # an early stop names no step

@@ -104,10 +104,17 @@ def continuation(problem: Mapping[str, Any], prefix: Sequence[str]) -> list[str]
     return ref[j:]
 
 
+def _igsm_head(step: str) -> str | None:
+    """The iGSM head of a step ("Define X's Y as"): what the igsm style writes before BACK."""
+    head, sep, _ = step.partition(" as ")
+    return head + " as" if sep and head.startswith("Define ") else None
+
+
 def _attempt(h: Harvested, correction: str, detail: dict[str, Any]) -> WrongAttempt:
     j = h.located.step
     if correction == "continue":
-        return WrongAttempt(j, KIND, (h.steps[j],), h.located.finding, None, 0, detail)
+        head = _igsm_head(h.steps[j]) if h.problem.get("format") == "igsm" else None
+        return WrongAttempt(j, KIND, (h.steps[j],), h.located.finding, head, 0, detail)
     return WrongAttempt(0, KIND, tuple(h.steps[: j + 1]), h.located.finding, None, j, detail)
 
 
