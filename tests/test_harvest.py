@@ -551,3 +551,42 @@ def test_igsm_harvest_locates_with_the_checker_and_keeps_samples_checkable(
         assert check(s["question"], s["completion"], s["answer"], allow_back=True).ok
     reasons = set(manifest["rejected_by_reason"])
     assert reasons <= {"correct", "no_step_named"}  # an early stop names no step
+
+
+def test_sigkilled_harvest_resumes_without_resending(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = reference_rows(FIXTURE, "gsm8k", tmp_path, 12)
+    model = ScriptedModel(rows, Script(GSM_KINDS))
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    with FakeLLM(responder=model, latency=0.05) as server:
+        cmd = [sys.executable, "-m", "errsynth.cli", "harvest", "--corpus", str(FIXTURE),
+               "--format", "gsm8k", "--model", "scripted", "--base-url", server.url,
+               "--api-key-env", "", "--samples", "4", "--concurrency", "2", "--chunk-size", "4",
+               "-o", str(out), "-q"]  # fmt: skip
+        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(model.calls) < 20 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        with ResponseCache(out / "llm_cache.sqlite") as cache:
+            kept = {
+                (question_of_user(r["messages"][-1]["content"]), r["params"]["seed"])
+                for r in cache.requests()
+            }
+        before = len(model.calls)
+        assert 0 < len(kept) < 48
+        r = CliRunner().invoke(main, cmd[3:])
+        assert r.exit_code == 0, r.output
+    again = set(model.calls[before:])
+    assert not kept & again  # nothing that had come back is asked again
+    assert len(set(model.calls)) == 48
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows_in"] == 48 == manifest["rows_out"] + manifest["rows_rejected"]
