@@ -14,5 +14,6 @@ Modules, one job each: :mod:`.prompts` (what the model is asked), :mod:`.samplin
 :mod:`.subkind` (which arith perturbation a wrong result is), :mod:`.locate` (first wrong
 step, exactly), :mod:`.locate_igsm` (the same with the iGSM checker), :mod:`.judge` (the
 optional judge model), :mod:`.retry` (retry samples), :mod:`.profile_files` (profile
-table and plot), :mod:`.run` (the output directory, chunks, resume, manifest).
+table and plot), :mod:`.run` (the output directory, chunks, resume, manifest),
+:mod:`.config` (the same from YAML).
 """
