@@ -94,7 +94,10 @@ def _check_spec(spec: HarvestSpec) -> None:
     except ValueError as exc:
         raise HarvestError(str(exc)) from None
     if spec.style.output != style_output_for(spec.form):
-        raise HarvestError("style output and form disagree (internal: build the style from form)")
+        raise HarvestError(
+            f"form {spec.form} needs style output {style_output_for(spec.form)!r}, not "
+            f"{spec.style.output!r} (StyleConfig(name=..., output=style_output_for(form)))"
+        )
     if spec.chunk_size < 1:
         raise HarvestError("--chunk-size must be >= 1")
 
