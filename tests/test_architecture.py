@@ -53,7 +53,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("transforms", ("errsynth.transforms", "errsynth.validate")),
     ("steps", ("errsynth.steps",)),
-    ("engines", ("errsynth.engine", "errsynth.runner", "errsynth.recipe", "errsynth.train")),
+    (
+        "engines",
+        (
+            "errsynth.engine",
+            "errsynth.runner",
+            "errsynth.recipe",
+            "errsynth.train",
+            "errsynth.harvest",
+        ),
+    ),
     ("cli", ("errsynth.cli", "errsynth.report")),
 ]
 
@@ -61,6 +70,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 FORBIDDEN: list[tuple[str, str, str]] = [
     ("errsynth.train", "errsynth.steps", "train sits beside the engines: algorithms, not steps"),
     ("errsynth.train", "errsynth.engine", "train runs recipes through errsynth.runner only"),
+    ("errsynth.harvest", "errsynth.steps", "harvest uses algorithms, transforms, validate, llm"),
+    ("errsynth.harvest", "errsynth.engine", "harvest runs on the driver, not through an engine"),
 ]
 
 # (importer, imported): function-level imports of errsynth modules that are allowed.

@@ -82,7 +82,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Write one self-contained HTML report (opens from disk, no network).",
     ),
     "harvest": (
-        "train_commands",
+        "harvest_command",
         "harvest_cmd",
         "Sample the model, find its first wrong step, emit retry samples of its own mistakes.",
     ),

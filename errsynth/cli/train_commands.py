@@ -1,7 +1,7 @@
-"""``errsynth train | eval | validate-mix | harvest``.
+"""``errsynth train | eval | validate-mix`` (``harvest`` is in harvest_command).
 
 torch is an optional extra (``errsynth[train]``): the modules that import it (the loop,
-the held-out evaluation, harvest) are imported inside the commands that run them, so
+the held-out evaluation) are imported inside the commands that run them, so
 ``--help`` and the rest of the CLI work without torch. Nothing else is imported there.
 """
 
@@ -178,49 +178,4 @@ def validate_mix_cmd(recipe: Path, out: Path | None, overrides: tuple[str, ...],
     echo((target / "report.md").read_text())
 
 
-@click.command("harvest")
-@click.argument("run", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--problems",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="iGSM problems (problem, solution, answer), e.g. from errsynth igsm generate.",
-)
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Parquet file of retry samples built from the model's own mistakes.",
-)
-@click.option(
-    "--samples",
-    "n_samples",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Samples per problem (the first is greedy, the rest at --temperature).",
-)
-@click.option("--temperature", type=float, default=1.0, show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=None)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--style", type=click.Choice(["igsm", "back"]), default="igsm", show_default=True)
-@click.option("--device", default="cpu", show_default=True)
-def harvest_cmd(run: Path, problems: Path, out: Path, n_samples: int, temperature: float,
-                limit: int | None, seed: int, style: str, device: str) -> None:  # fmt: skip
-    """Sample the model, find its first wrong step, emit retry samples of its own mistakes."""
-    from errsynth.train.checkpoint import CheckpointError  # torch
-    from errsynth.train.harvest import harvest  # torch
-
-    try:
-        stats = harvest(
-            run, problems, out, n_samples=n_samples, temperature=temperature, limit=limit,
-            seed=seed, style=style, device=device,
-        )  # fmt: skip
-    except CheckpointError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(stats, indent=2))
-
-
-COMMANDS = [train_cmd, eval_cmd, validate_mix_cmd, harvest_cmd]
+COMMANDS = [train_cmd, eval_cmd, validate_mix_cmd]

@@ -47,6 +47,16 @@ OFF_TOPIC: tuple[str, ...] = (
     "Actually, that step is about something else.",
 )
 NATURAL_PHRASES: tuple[str, ...] = GENERIC + PREMATURE + ARITHMETIC + OFF_TOPIC
+# A whole attempt retracted before a fresh solution (harvest's restart correction); not part
+# of NATURAL_PHRASES, so the generic bank (phrases_by_kind off) words what it always did.
+RESTART: tuple[str, ...] = (
+    "Wait, this whole approach has gone wrong. Let me start over.",
+    "Hmm, that went off track. Let me solve it again from the beginning.",
+    "I made a mistake somewhere above. Let me redo the problem from scratch.",
+    "No, that is not right. Starting over.",
+    "Let me scrap that attempt and solve it again carefully.",
+)
+RETRACTIONS: frozenset[str] = frozenset(NATURAL_PHRASES + RESTART)  # what natural may write
 
 CHECK_REQUESTS: tuple[str, ...] = (
     "Please review your solution step by step.",
@@ -83,9 +93,11 @@ def bank_for(kind: str, detail: Mapping[str, Any], by_kind: bool) -> tuple[str, 
     """The retraction bank that fits an attempt."""
     if not by_kind:
         return NATURAL_PHRASES
+    if detail.get("restart") is True:
+        return RESTART
     if detail.get("premature") is True:
         return PREMATURE
-    if kind == "arith":
+    if kind == "arith" or detail.get("first_error") == "arith_slip":
         return ARITHMETIC
     if kind == "distractor":
         return OFF_TOPIC

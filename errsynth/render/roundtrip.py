@@ -13,7 +13,7 @@ from errsynth.render.config import IGSM_MARKER, INLINE_STYLES, StyleConfig, step
 from errsynth.render.core import render_clean
 from errsynth.render.inline import clean_body
 from errsynth.render.lema import CORRECT, EXPLANATION, INCORRECT, wrong_step_number
-from errsynth.render.phrases import CRITIQUE_NO_FINDING, CRITIQUES, NATURAL_PHRASES, critique
+from errsynth.render.phrases import CRITIQUE_NO_FINDING, CRITIQUES, RETRACTIONS, critique
 from errsynth.render.result import Rendered, detail_json, mask_spans_of, premature_flag
 from errsynth.render.segments import flatten_messages
 from errsynth.types.candidates import Candidate, WrongAttempt
@@ -79,7 +79,7 @@ def _marker_ok(a: WrongAttempt, style: StyleConfig, marker: str) -> bool:
     if style.name == "igsm":
         return marker == IGSM_MARKER
     if style.name == "natural":
-        return marker in NATURAL_PHRASES
+        return marker in RETRACTIONS
     k = a.at + a.wrong_step + 1
     if style.name == "lema":
         return marker == INCORRECT.format(k=wrong_step_number(a))

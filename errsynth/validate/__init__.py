@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from errsynth.render import Rendered, StyleConfig, round_trip_ok
 from errsynth.types.candidates import Candidate
-from errsynth.validate import arith, distractor, igsm_retry, reorder  # noqa: F401  (they register)
+from errsynth.validate import (  # noqa: F401  (they register)
+    arith,
+    distractor,
+    harvest,
+    igsm_retry,
+    reorder,
+)
 from errsynth.validate.registry import VALIDATORS, Validator
 
 
