@@ -168,7 +168,9 @@ def greedy_decode(
 
 
 #: Per-row results kept in eval.json: what the paired bootstrap of validate-mix reads.
-ROW_KEYS = ("id", "op", "correct", "solution_ok", "failure_type", "retractions", "truncated")
+ROW_KEYS = (
+    "id", "op", "answer", "correct", "solution_ok", "failure_type", "retractions", "truncated",
+)  # fmt: skip
 
 
 def _rate(num: int, den: int) -> float | None:
