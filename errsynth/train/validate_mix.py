@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path
     if path.exists():
         return path
     t = spec["test"]
+    per_op = _per_op(t)  # a bad setting fails before any work
     if "generate" in t:
         g = t["generate"]
         rows = list(
@@ -172,7 +174,6 @@ def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path
         QUESTION_TEMPLATE.format(question=q) not in seen for q in table.column(qcol).to_pylist()
     ]
     table = table.filter(pa.array(keep))
-    per_op = _per_op(t)
     if per_op is not None:
         table = stratify_by_op(table, per_op)
     elif t.get("limit"):
@@ -235,7 +236,11 @@ def validate_mix(
     arms: dict[str, dict[str, Any]] = {k: (v or {}) for k, v in spec["arms"].items()}
     files = {name: build_arm_data(spec, name, arm, out, log) for name, arm in arms.items()}
     test = build_test(spec, out, list(files.values()))
-    log(f"test set: {pq.read_metadata(test).num_rows} rows ({test})")
+    by_op = ""
+    if "op" in pq.read_schema(test).names:
+        counts = Counter(pq.read_table(test, columns=["op"]).column("op").to_pylist())
+        by_op = ", by op " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))  # fmt: skip
+    log(f"test set: {pq.read_metadata(test).num_rows} rows{by_op} ({test})")
     probe = build_probe(spec, out, test, log)
     jobs = []
     for name in arms:
