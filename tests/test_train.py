@@ -313,6 +313,8 @@ def test_errsynth_imports_without_torch() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "import errsynth.cli, errsynth.train, errsynth.train.validate_mix, errsynth.train.solutions\n"
+        "import errsynth.train.taxonomy, errsynth.train.bootstrap, errsynth.train.arm_stats\n"
+        "import errsynth.train.probe_data\n"
         "from click.testing import CliRunner\n"
         "r = CliRunner().invoke(errsynth.cli.main, ['train', '--help'])\n"
         "assert r.exit_code == 0, r.output\n"
