@@ -109,6 +109,21 @@ def test_validate_mix_toy_run(tmp_path: Path) -> None:
     again = validate_mix(RECIPES / "validate_igsm_cpu.yaml", out, overrides=TINY, log=logs.append)
     assert not any(m.startswith(("start", "run ")) for m in logs)
     assert again["arms"]["clean"]["accuracy"] == rep["arms"]["clean"]["accuracy"]
+    assert saved["command"].startswith("errsynth validate-mix ") and "--set parallel=0" in saved["command"]  # fmt: skip
+    assert f"Reproduce: `{saved['command']}`" in md
+    # a run evaluated before the per-row results, and one never probed: only those redo
+    (out / "runs" / "clean-s0" / "probe.json").unlink()
+    old_eval = json.loads((out / "runs" / "clean-s1" / "eval.json").read_text())
+    del old_eval["rows"]
+    (out / "runs" / "clean-s1" / "eval.json").write_text(json.dumps(old_eval))
+    logs.clear()
+    third = validate_mix(RECIPES / "validate_igsm_cpu.yaml", out, overrides=TINY, log=logs.append)
+    assert sorted(m for m in logs if m.startswith("run ")) == [
+        f"run clean seed 0 → {out / 'runs' / 'clean-s0'}",
+        f"run clean seed 1 → {out / 'runs' / 'clean-s1'}",
+    ]
+    assert (out / "runs" / "clean-s0" / "probe.json").is_file()
+    assert third["arms"]["clean"]["solution_ok"] == rep["arms"]["clean"]["solution_ok"]
 
 
 def test_test_set_stratified_by_op(tmp_path: Path) -> None:

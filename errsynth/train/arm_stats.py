@@ -27,6 +27,21 @@ PROBE_KEYS = ("p_marker_after_wrong", "p_marker_after_right", "auc")
 FIDELITY_KEYS = ("tokens_real", "epochs", "correct_step_tokens")
 
 
+def eval_current(run: Path) -> bool:
+    """Whether ``run/eval.json`` exists and holds the per-row results the verdict reads.
+
+    An eval.json from before the failure taxonomy (no ``rows``) is evaluated again when
+    validate-mix is repeated, so a resumed experiment gets the verdict for every run.
+    """
+    path = run / "eval.json"
+    if not path.exists():
+        return False
+    try:
+        return "rows" in json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return False
+
+
 def load_rows(run: Path) -> list[dict[str, Any]]:
     """A run's per-row eval results (``eval.json`` rows, else ``eval_rows.parquet``)."""
     ev = json.loads((run / "eval.json").read_text())
@@ -225,4 +240,4 @@ def _baseline(
     }
 
 
-__all__ = ["FIDELITY_KEYS", "PROBE_KEYS", "load_rows", "verdict_stats"]
+__all__ = ["FIDELITY_KEYS", "PROBE_KEYS", "eval_current", "load_rows", "verdict_stats"]

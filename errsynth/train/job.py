@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from errsynth.train.arm_stats import eval_current
 from errsynth.train.config import TrainConfig
 from errsynth.train.heldout_eval import evaluate_run, format_probe, format_report
 from errsynth.train.loop import train
@@ -35,7 +36,7 @@ def run_job(job: dict) -> None:
     )
     if not summary.get("finished"):
         summary = train(cfg, job["data"], run, log=log)
-    if not (run / "eval.json").exists():
+    if not eval_current(run):  # missing, or from before the per-row results
         t = time.perf_counter()
         rep = evaluate_run(run, job["test"], out=run, **job.get("eval", {}))
         log(f"eval in {time.perf_counter() - t:.0f}s\n" + format_report(rep))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shlex
 import statistics
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from errsynth.igsm.generator import generate
 from errsynth.recipe import load_recipe
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
 from errsynth.runner import run_recipe
-from errsynth.train.arm_stats import verdict_stats
+from errsynth.train.arm_stats import eval_current, verdict_stats
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.data import QUESTION_TEMPLATE
 from errsynth.train.probe_data import build_probe_data
@@ -262,7 +263,11 @@ def validate_mix(
             jobs.append((name, seed, run))
     width = parallel if parallel is not None else int(spec.get("parallel", 1))
     _run_jobs(jobs, width, nice, log)
-    report = aggregate(spec, out, jobs)
+    command = " ".join(
+        ["errsynth validate-mix", shlex.quote(str(recipe)), "-o", shlex.quote(str(out)),
+         *[f"--set {shlex.quote(o)}" for o in overrides]]
+    )  # fmt: skip
+    report = aggregate(spec, out, jobs, command=command)
     return report
 
 
@@ -290,10 +295,18 @@ def build_probe(
     return {"file": str(path), "limit": cfg.get("limit")}
 
 
+def job_finished(run: Path) -> bool:
+    """Trained, evaluated with per-row results, and probed when the job asks for it."""
+    if not eval_current(run):
+        return False
+    job = json.loads((run / "job.json").read_text()) if (run / "job.json").exists() else {}
+    return not job.get("probe") or (run / "probe.json").exists()
+
+
 def _run_jobs(
     jobs: list[tuple[str, int, Path]], width: int, nice: int, log: Callable[[str], None]
 ) -> None:
-    pending = [j for j in jobs if not (j[2] / "eval.json").exists()]
+    pending = [j for j in jobs if not job_finished(j[2])]
     if width == 0:  # in this process, one after another (tests, debugging)
         from errsynth.train.job import run_job  # torch: only this path trains in-process
 
@@ -337,7 +350,9 @@ def _mean_spread(xs: list[float]) -> dict[str, float | None]:
     }
 
 
-def aggregate(spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]]) -> dict[str, Any]:
+def aggregate(
+    spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]], command: str | None = None
+) -> dict[str, Any]:
     per_arm: dict[str, dict[str, Any]] = {}
     baseline: dict[str, Any] = {}
     for name, seed, run in jobs:
@@ -405,6 +420,7 @@ def aggregate(spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]]
         "arms": per_arm,
         "comparisons": verdict["comparisons"],
         "config": {k: v for k, v in spec.items() if not k.startswith("_")},
+        "command": command,
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "report.md").write_text(render_md(report))
@@ -424,6 +440,7 @@ def render_md(rep: dict[str, Any]) -> str:
     lines = [
         f"# validate-mix: {rep['name']}",
         "",
+        *([f"Reproduce: `{rep['command']}`", ""] if rep.get("command") else []),
         f"Seeds {rep['seeds']}; {rep['tokens_per_arm']:,} training tokens per run; test set of "
         f"{b['n']} held-out problems. Accuracy in %, mean ± std [min, max] over seeds. The "
         f"majority baseline is the best constant answer on the same rows ({b['answer']!r} overall).",
