@@ -144,3 +144,15 @@ def test_roc_auc_known_values_and_ties() -> None:
 def test_roc_auc_equals_the_pairwise_count(pos: list[int], neg: list[int]) -> None:
     pairs = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
     assert roc_auc(pos, neg) == pytest.approx(pairs / (len(pos) * len(neg)))
+
+
+def test_back_style_samples_are_probed_the_same_way(test_file: Path) -> None:
+    back = [s for s in iter_probe_samples(test_file, seed=3, style="back") if isinstance(s, dict)]
+    assert back and all("as [BACK] Define" in s["completion"] for s in back)
+    for s in back:
+        heads = head_positions(s["prompt"] + s["completion"], len(s["prompt"]))
+        assert sum(w for _, w in heads) == s["n_wrong_heads"]
+    oracle = _probe(back, "oracle")
+    assert oracle["auc"] == 1.0 and oracle["wrong_heads"] == sum(s["n_wrong_heads"] for s in back)
+    with pytest.raises(ValueError, match="probe samples"):
+        next(iter_probe_samples(test_file, style="lema"))

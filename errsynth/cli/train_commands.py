@@ -128,10 +128,11 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
 )
 @click.option("--probe-rate", type=float, default=0.5, show_default=True, help="igsm_retry rate of the probe samples.")  # fmt: skip
 @click.option("--probe-seed", type=int, default=0, show_default=True, help="Seed of the probe samples.")  # fmt: skip
+@click.option("--probe-style", type=click.Choice(["igsm", "back"]), default="igsm", show_default=True, help="Retraction form of the probe samples (the one the run trained on).")  # fmt: skip
 def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_retractions: int,
              retract_threshold: float | None, marker: str, batch_size: int, device: str,
              threads: int, out: Path | None, probe: bool, probe_data: Path | None,
-             probe_rate: float, probe_seed: int) -> None:  # fmt: skip
+             probe_rate: float, probe_seed: int, probe_style: str) -> None:  # fmt: skip
     """Greedy-decode held-out problems, strip retractions, check answers exactly.
 
     Reports accuracy, solution_ok and the failure taxonomy overall and per op; with
@@ -162,7 +163,7 @@ def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_
         if probe:
             rep["probe"] = probe_and_record(
                 run, test, target, probe_file=probe_data, rate=probe_rate, seed=probe_seed,
-                limit=limit, marker=marker, device=device,
+                limit=limit, style=probe_style, marker=marker, device=device,
             )  # fmt: skip
     except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc

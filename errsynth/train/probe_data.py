@@ -2,8 +2,8 @@
 
 Each test problem with a gold solution goes through the ``igsm_retry`` transform (rule
 ``retry``: the wrong head names a parameter that is not computable yet) and is rendered in
-the igsm style, exactly as training data is (``Define P as BACK.`` before the right
-step). The draw of each problem is seeded by (seed, problem), so the same test file and
+the style the arms train in, exactly as training data is: igsm (``Define P as BACK.``
+before the right step) or back (``Define P as [BACK]``). The draw of each problem is seeded by (seed, problem), so the same test file and
 seed give the same samples whichever run is probed. No torch here.
 """
 
@@ -32,12 +32,23 @@ def _problem_seed(seed: int, problem: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+PROBE_STYLES = ("igsm", "back")
+
+
 def iter_probe_samples(
-    test: str | Path, *, rate: float = 0.5, seed: int = 0, limit: int | None = None
+    test: str | Path,
+    *,
+    rate: float = 0.5,
+    seed: int = 0,
+    limit: int | None = None,
+    style: str = "igsm",
+    marker: str = "[BACK]",
 ) -> Iterator[dict[str, Any] | str]:
     """Probe samples of a test file's problems; a str (the reason) for each one skipped."""
+    if style not in PROBE_STYLES:
+        raise ValueError(f"probe samples are written in one of {PROBE_STYLES}, not {style!r}")
     transform = IgsmRetryTransform(rate=rate, rule="retry", min_errors=1)
-    style = StyleConfig(name="igsm", question_template=QUESTION_TEMPLATE)
+    look = StyleConfig(name=style, marker=marker, question_template=QUESTION_TEMPLATE)  # type: ignore[arg-type]
     made = 0
     for r in iter_rows([test], ["problem", "question", "solution", "answer", "op"]):
         if limit is not None and made >= limit:
@@ -64,7 +75,7 @@ def iter_probe_samples(
         except Rejection as exc:  # Skip (no wrong parameter fits) or an unreadable row
             yield exc.reason
             continue
-        rendered = render(cand, style, None)
+        rendered = render(cand, look, None)
         made += 1
         yield {
             "id": hashlib.sha256(QUESTION_TEMPLATE.format(question=question).encode()).hexdigest()[
@@ -84,11 +95,14 @@ def build_probe_data(
     rate: float = 0.5,
     seed: int = 0,
     limit: int | None = None,
+    style: str = "igsm",
+    marker: str = "[BACK]",
 ) -> dict[str, Any]:
     """Write the probe samples of ``test`` to ``out`` (Parquet); returns the counts."""
     rows: list[dict[str, Any]] = []
     skipped: dict[str, int] = {}
-    for item in iter_probe_samples(test, rate=rate, seed=seed, limit=limit):
+    samples = iter_probe_samples(test, rate=rate, seed=seed, limit=limit, style=style, marker=marker)  # fmt: skip
+    for item in samples:
         if isinstance(item, str):
             skipped[item] = skipped.get(item, 0) + 1
         else:
@@ -110,4 +124,4 @@ def build_probe_data(
     }
 
 
-__all__ = ["PROBE_COLUMNS", "build_probe_data", "iter_probe_samples"]
+__all__ = ["PROBE_COLUMNS", "PROBE_STYLES", "build_probe_data", "iter_probe_samples"]

@@ -183,6 +183,7 @@ def probe_and_record(
     rate: float = 0.5,
     seed: int = 0,
     limit: int | None = None,
+    style: str = "igsm",
     marker: str = "[BACK]",
     device: str = "cpu",
 ) -> dict[str, Any]:
@@ -196,7 +197,9 @@ def probe_and_record(
     made: dict[str, Any] | None = None
     if probe_file is None:
         probe_file = out / "probe_data.parquet"
-        made = build_probe_data(test, probe_file, rate=rate, seed=seed, limit=limit)
+        made = build_probe_data(
+            test, probe_file, rate=rate, seed=seed, limit=limit, style=style, marker=marker
+        )
     res = probe_run(run, probe_file, marker=marker, device=device, limit=limit)
     if made is not None:
         res["data"] = made

@@ -35,7 +35,7 @@ from errsynth.runner import run_recipe
 from errsynth.train.arm_stats import eval_current, verdict_stats
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.data import QUESTION_TEMPLATE
-from errsynth.train.probe_data import build_probe_data
+from errsynth.train.probe_data import PROBE_STYLES, build_probe_data
 from errsynth.train.taxonomy import FAILURE_KINDS
 
 TRAIN_COLUMNS = [
@@ -276,8 +276,9 @@ def build_probe(
 ) -> dict[str, Any] | None:
     """Held-out retry samples of the test problems for the regret probe (``probe:`` key).
 
-    ``probe: false`` turns it off; ``probe: {rate, seed, limit}`` sets the igsm_retry rate
-    (0.5), its seed (0) and how many samples (all). Made once, the same for every run.
+    ``probe: false`` turns it off; ``probe: {rate, seed, limit, style}`` sets the
+    igsm_retry rate (0.5), its seed (0), how many samples (all) and their style (the
+    recipe's ``style``: igsm or back). Made once, the same for every run.
     """
     cfg = spec.get("probe", {})
     if cfg is False or cfg is None:
@@ -286,9 +287,13 @@ def build_probe(
         raise ValidateMixError(f"probe: expected false or a mapping, got {cfg!r}")
     path = out / "probe_data.parquet"
     if not path.exists():
+        style = spec.get("style") or {"name": "igsm"}
+        name = cfg.get("style", style.get("name", "igsm"))
+        if name not in PROBE_STYLES:
+            raise ValidateMixError(f"probe: samples are written in {PROBE_STYLES}; set probe.style (the arms use {name!r})")  # fmt: skip
         made = build_probe_data(
             test, path, rate=float(cfg.get("rate", 0.5)), seed=int(cfg.get("seed", 0)),
-            limit=cfg.get("limit"),
+            limit=cfg.get("limit"), style=name, marker=style.get("marker", "[BACK]"),
         )  # fmt: skip
         (out / "probe_data.json").write_text(json.dumps(made, indent=2) + "\n")
         log(f"probe data: {made['samples']} held-out retry samples ({path})")
@@ -403,7 +408,6 @@ def aggregate(
         v = verdict["arms"][name]
         for key, field in (("accuracy", "correct"), ("solution_ok", "solution_ok")):
             a[key]["ci95"] = v[field]["ci95"]
-            a[key]["mean_rows"] = v[field]["mean"]
         a["by_op_ci"] = v["by_op"]
         for key in ("failures_by_type", "failures_by_type_by_op", "failures_total", "probe", "training"):  # fmt: skip
             a[key] = v[key]
