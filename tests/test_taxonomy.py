@@ -8,6 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errsynth.igsm import check, parse_problem, parse_solution
 from errsynth.igsm.generator import generate
@@ -84,9 +87,9 @@ def test_arithmetic_slip_and_wrong_copies(deep: dict) -> None:
 def _copy_step(r: dict) -> int | None:
     """Index of a copy step (``so K = e = 1``) with another variable defined before it."""
     steps = parse_solution(r["solution"])
-    for k, st in enumerate(steps):
-        op = st.ops[-1]
-        if len(st.ops) == 1 and not op.operators and op.operands and k >= 2:
+    for k, step in enumerate(steps):
+        op = step.ops[-1]
+        if len(step.ops) == 1 and not op.operators and op.operands and k >= 2:
             return k
     return None
 
@@ -198,3 +201,40 @@ def test_eval_records_a_failure_type_per_row(
     assert "premature" in ev.format_report(rep)
     parquet_rows = pq.read_table(tmp_path / "ev" / "eval_rows.parquet").to_pylist()
     assert [p["failure_type"] for p in parquet_rows] == kinds
+
+
+def _corruptions(problem: str, solution: str, answer: str) -> dict[str, object]:
+    """kind → what classify says of a mistake of that kind made in a real solution."""
+    steps = parse_solution(solution)
+    texts = [s.text for s in steps]
+    out: dict[str, object] = {"gold": classify(problem, solution, answer)}
+    if steps[-1].uses:  # the query step before its inputs
+        out["premature"] = classify(problem, " ".join([texts[-1], *texts]), answer)
+    if len(texts) > 1:  # stops one step short of the query
+        out["query"] = classify(problem, " ".join(texts[:-1]), answer)
+    k = max((i for i, s in enumerate(steps) if any(o.operators for o in s.ops)), default=None)
+    if k is not None:
+        op = next(o for o in steps[k].ops if o.operators)
+        bad = texts[k].replace(f"{op.numeric} = {op.claimed}", f"{op.numeric} = {(op.claimed + 1) % 23}")  # fmt: skip
+        out["arithmetic"] = classify(problem, " ".join([*texts[:k], bad]), answer)
+    out["runaway"] = classify(problem, solution[: len(solution) - 3], answer, truncated=True)
+    return out
+
+
+def _assert_kinds(found: dict[str, object]) -> None:
+    assert found.pop("gold") is None
+    for kind, failure in found.items():
+        assert failure is not None and failure.kind == kind, (kind, failure)
+
+
+def test_every_kind_on_the_paper_corpus() -> None:
+    table = pq.read_table(corpus("igsm/igsm_med_test.parquet")).slice(0, 120)
+    for r in table.to_pylist():
+        _assert_kinds(_corruptions(r["problem"], r["solution"], str(r["answer"])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6))
+def test_every_kind_on_generated_problems(seed: int, max_ops: int) -> None:
+    r = next(iter(generate(1, max_ops, seed, names="short", distractors=2)))
+    _assert_kinds(_corruptions(r["problem"], r["solution"], r["answer"]))

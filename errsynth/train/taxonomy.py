@@ -113,7 +113,19 @@ def classify(
         return Failure("other", len(steps), f"parse: {parse_error}")
     if res.reason.startswith("solution ends on") or any(q in res.reason for q in _QUERY_REASONS):
         return Failure("query", None, res.reason)
+    if res.reason.startswith("problem:") and not _ends_on_query(problem, steps):
+        # the paper's corpus: an abstract query's layer is settled by the solution's own
+        # unfolding, so a solution that never reaches the query leaves the problem open
+        return Failure("query", None, res.reason, "the query is never defined")
     return Failure("other", None, res.reason)
+
+
+def _ends_on_query(problem: str, steps: list[Step]) -> bool:
+    last = next((s for s in reversed(steps) if not s.back), None)
+    try:
+        return last is not None and last.param == parse_problem(problem).query
+    except IgsmParseError:
+        return False
 
 
 def _prefix_state(steps: list[Step], i: int) -> tuple[set[str], dict[str, str], dict[str, int]]:
