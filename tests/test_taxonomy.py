@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from errsynth.igsm import check, parse_problem, parse_solution
 from errsynth.igsm.generator import generate
-from errsynth.train.taxonomy import FAILURE_KINDS, classify
+from errsynth.train.taxonomy import FAILURE_KINDS, PROFILE_KIND, classify
 
 
 def _find(pred, max_ops: int = 6, n: int = 400) -> dict:
@@ -238,3 +238,10 @@ def test_every_kind_on_the_paper_corpus() -> None:
 def test_every_kind_on_generated_problems(seed: int, max_ops: int) -> None:
     r = next(iter(generate(1, max_ops, seed, names="short", distractors=2)))
     _assert_kinds(_corruptions(r["problem"], r["solution"], r["answer"]))
+
+
+def test_profile_kinds_are_error_profile_kinds() -> None:
+    from errsynth.types.error_profile import KINDS
+
+    assert set(PROFILE_KIND) <= set(FAILURE_KINDS) and set(PROFILE_KIND.values()) <= set(KINDS)
+    assert set(FAILURE_KINDS) - set(PROFILE_KIND) == {"query", "runaway"}

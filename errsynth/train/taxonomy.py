@@ -61,6 +61,18 @@ FAILURE_KINDS: tuple[str, ...] = (
     "other",
 )
 
+#: The kind of :mod:`errsynth.types.error_profile` (the contract harvest profiles and the
+#: fake-error transforms share) each located iGSM kind corresponds to; ``query`` and
+#: ``runaway`` name no wrong step, so they have no profile kind.
+PROFILE_KIND: dict[str, str] = {
+    "premature": "premature",
+    "unneeded_parameter": "wrong_quantity",  # a distractor's quantity: what distractor imitates
+    "wrong_dependency": "wrong_formula",
+    "arithmetic": "arith_slip",
+    "wrong_copy": "copy_error",
+    "other": "other",
+}
+
 _STEP_REASON = re.compile(r"^step (\d+) ")
 _QUERY_REASONS = ("not the query", "solution skips needed", "solution has no step", "ends on")
 
@@ -236,4 +248,4 @@ def _misquoted_literal(step: Step, formula: Formula, param_of: dict[str, str]) -
     return None
 
 
-__all__ = ["FAILURE_KINDS", "Failure", "classify", "parse_prefix"]
+__all__ = ["FAILURE_KINDS", "PROFILE_KIND", "Failure", "classify", "parse_prefix"]
