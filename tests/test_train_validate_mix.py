@@ -104,6 +104,7 @@ def test_validate_mix_toy_run(tmp_path: Path) -> None:
     for heading in ("## Verdict", "## Failure taxonomy", "## Regret probe", "## Training"):
         assert heading in md
     assert (out / "probe_data.parquet").is_file()
+    assert (out / "solution_ok_by_op.png").stat().st_size > 1000
     # finished: a second call reuses every run (no job starts) and gives the same report
     logs.clear()
     again = validate_mix(RECIPES / "validate_igsm_cpu.yaml", out, overrides=TINY, log=logs.append)

@@ -429,6 +429,7 @@ def aggregate(
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "report.md").write_text(render_md(report))
     plot(report, out / "accuracy_by_op.png")
+    plot_ci(report, out / "solution_ok_by_op.png")
     return report
 
 
@@ -644,6 +645,41 @@ def plot(rep: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
     ax.set_title(f"{rep['name']}: {len(rep['seeds'])} seeds, min–max bars")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_ci(rep: dict[str, Any], path: Path) -> None:
+    """solution_ok by op per arm with its 95% bootstrap interval (the verdict's primary metric)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    arms = rep["arms"]
+    ops = sorted({k for a in arms.values() for k in a.get("by_op_ci", {})}, key=int)
+    if not ops or not any((a["by_op_ci"].get(k) or {}).get("solution_ok") for a in arms.values() for k in ops):  # fmt: skip
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    width = 0.8 / max(len(arms), 1)
+    for j, (name, a) in enumerate(arms.items()):
+        xs, ms, lo, hi = [], [], [], []
+        for k in ops:
+            m = (a["by_op_ci"].get(k) or {}).get("solution_ok")
+            if not m or m.get("ci95") is None:
+                continue
+            xs.append(int(k) + (j - (len(arms) - 1) / 2) * width)
+            ms.append(100 * m["mean"])
+            lo.append(100 * (m["mean"] - m["ci95"][0]))
+            hi.append(100 * (m["ci95"][1] - m["mean"]))
+        ax.errorbar(xs, ms, yerr=[lo, hi], marker="o", linestyle="none", capsize=3, label=name)
+    ax.set_xticks([int(k) for k in ops])
+    ax.set_xlabel("operations")
+    ax.set_ylabel("solution_ok (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{rep['name']}: every step right, 95% bootstrap CI")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
