@@ -156,3 +156,12 @@ def test_back_style_samples_are_probed_the_same_way(test_file: Path) -> None:
     assert oracle["auc"] == 1.0 and oracle["wrong_heads"] == sum(s["n_wrong_heads"] for s in back)
     with pytest.raises(ValueError, match="probe samples"):
         next(iter_probe_samples(test_file, style="lema"))
+
+
+def test_probe_data_without_samples_is_refused_clearly(tmp_path: Path, test_file: Path) -> None:
+    from errsynth.train.regret_probe import load_probe_samples
+
+    with pytest.raises(ValueError, match="no prompt/completion"):
+        load_probe_samples(test_file)  # a test file, not probe samples
+    made = build_probe_data(test_file, tmp_path / "p.parquet", seed=3, limit=5)
+    assert made["samples"] == 5 and len(load_probe_samples(tmp_path / "p.parquet")) == 5

@@ -145,10 +145,16 @@ def _result(
 
 
 def load_probe_samples(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Probe samples (``prompt``, ``completion``) of a file made by probe_data."""
     rows = []
     for r in iter_rows([path], ["id", "op", "prompt", "completion"]):
         if limit is not None and len(rows) >= limit:
             break
+        if not isinstance(r.get("prompt"), str) or not isinstance(r.get("completion"), str):
+            raise ValueError(
+                f"{path}: row {len(rows)} has no prompt/completion text; probe data is what "
+                "validate-mix writes as probe_data.parquet (or errsynth eval --probe makes)"
+            )
         rows.append(r)
     return rows
 
