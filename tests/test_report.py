@@ -242,6 +242,16 @@ def test_validate_mix_directory(tmp_path: Path) -> None:
         assert (out / "data" / arm / "run" / "report.html").is_file()
         assert f'href="data/{arm}/run/report.html"' in page
     assert "<svg" in page and "majority baseline" in page
+    for arm, a in rep["arms"].items():  # the verdict keys (issue 13)
+        sol = a["solution_ok"]
+        lo, hi = sol["ci95"]
+        shown = f"{100 * sol['mean']:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
+        assert f'data-key="arms.{arm}.solution_ok">{shown}' in page
+        assert f'data-key="arms.{arm}.probe.auc">' in page
+        for kind in a["failures_by_type"]:
+            assert f'data-key="arms.{arm}.failures_by_type.{kind}">' in page
+    assert 'data-key="comparisons.retry_0.5_vs_clean">' in page
+    assert "Failure taxonomy" in page and "Regret probe" in page
 
 
 def test_a_report_that_cannot_be_written_leaves_the_run_finished(tmp_path: Path) -> None:

@@ -295,12 +295,26 @@ def test_cli_train_and_eval_end_to_end(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "run" / "eval-test" / "eval.json").read_text())
     assert rep["overall"]["n"] == 4 and rep["settings"]["max_retractions"] == 4
+    assert "failures_by_type" in rep["overall"] and len(rep["rows"]) == 4
+    assert "failure taxonomy" in r.output
+    # the regret probe from the CLI: made from the test problems, recorded beside eval.json
+    out = tmp_path / "probed"
+    r = CliRunner().invoke(main, ["eval", str(tmp_path / "run"), "--test", str(test), "--max-new-tokens", "8", "--probe", "-o", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    probe = json.loads((out / "probe.json").read_text())
+    assert json.loads((out / "eval.json").read_text())["probe"] == probe
+    assert probe["samples"] + sum(probe["data"]["skipped"].values()) == 4
+    assert "Regret probe" in r.output
+    r = CliRunner().invoke(main, ["eval", str(tmp_path / "run"), "--test", str(test), "--probe", "--probe-rate", "1.5"])  # fmt: skip
+    assert r.exit_code != 0 and "--probe-rate" in r.output
 
 
 def test_errsynth_imports_without_torch() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "import errsynth.cli, errsynth.train, errsynth.train.validate_mix, errsynth.train.solutions\n"
+        "import errsynth.train.taxonomy, errsynth.train.bootstrap, errsynth.train.arm_stats\n"
+        "import errsynth.train.probe_data\n"
         "from click.testing import CliRunner\n"
         "r = CliRunner().invoke(errsynth.cli.main, ['train', '--help'])\n"
         "assert r.exit_code == 0, r.output\n"

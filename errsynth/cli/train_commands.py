@@ -113,26 +113,58 @@ def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overr
     default=None,
     help="Where eval.json and eval_rows.parquet go (default: RUN/eval-<test name>).",
 )
+@click.option(
+    "--probe/--no-probe",
+    default=False,
+    show_default=True,
+    help="Also run the regret probe: p(marker) after wrong vs right step heads, teacher-forced "
+    "on retry samples made from the test problems' gold solutions (probe.json).",
+)
+@click.option(
+    "--probe-data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Probe samples to use (e.g. a validate-mix DIR/probe_data.parquet) instead of making them.",
+)
+@click.option("--probe-rate", type=float, default=0.5, show_default=True, help="igsm_retry rate of the probe samples.")  # fmt: skip
+@click.option("--probe-seed", type=int, default=0, show_default=True, help="Seed of the probe samples.")  # fmt: skip
+@click.option("--probe-style", type=click.Choice(["igsm", "back"]), default="igsm", show_default=True, help="Retraction form of the probe samples (the one the run trained on).")  # fmt: skip
 def eval_cmd(run: Path, test: Path, limit: int | None, max_new_tokens: int, max_retractions: int,
              retract_threshold: float | None, marker: str, batch_size: int, device: str,
-             threads: int, out: Path | None) -> None:  # fmt: skip
-    """Greedy-decode held-out problems, strip retractions, check answers exactly."""
+             threads: int, out: Path | None, probe: bool, probe_data: Path | None,
+             probe_rate: float, probe_seed: int, probe_style: str) -> None:  # fmt: skip
+    """Greedy-decode held-out problems, strip retractions, check answers exactly.
+
+    Reports accuracy, solution_ok and the failure taxonomy overall and per op; with
+    --probe also the regret probe.
+    """
     from errsynth.train.checkpoint import CheckpointError  # torch
     from errsynth.train.heldout_eval import evaluate_run, format_report  # torch
+    from errsynth.train.regret_probe import probe_and_record  # torch
 
     if threads:
         import torch
 
         torch.set_num_threads(threads)
 
+    if probe_data is not None:
+        probe = True
+    if not 0 <= probe_rate < 1:
+        raise click.BadParameter("must be in [0, 1)", param_hint="--probe-rate")
+    target = out or run / f"eval-{test.stem}"
     try:
         run_config(run)  # a clear error for a folder that is not a training run
         rep = evaluate_run(
             run, test, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
             max_retractions=None if max_retractions < 0 else max_retractions, marker=marker,
             retract_threshold=retract_threshold,
-            device=device, out=out or run / f"eval-{test.stem}",
+            device=device, out=target,
         )  # fmt: skip
+        if probe:
+            rep["probe"] = probe_and_record(
+                run, test, target, probe_file=probe_data, rate=probe_rate, seed=probe_seed,
+                limit=limit, style=probe_style, marker=marker, device=device,
+            )  # fmt: skip
     except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:  # TrainInputError and bad settings: the message names the input

@@ -36,7 +36,7 @@ from errsynth.igsm.step_parser import Step, parse_solution
 from errsynth.igsm.structure import Structure, resolve_structure
 from errsynth.igsm.vocab import vocabulary_lookup
 
-__all__ = ["CheckResult", "check", "check_parsed", "needed_params"]
+__all__ = ["CheckResult", "check", "check_parsed", "needed_params", "same_function"]
 
 _BIG_PRIME = (1 << 61) - 1
 _TRIALS = 2
@@ -68,7 +68,7 @@ def needed_params(structure: Structure, query: str) -> set[str]:
     return seen
 
 
-def _same_function(
+def same_function(
     step: Step, formula: Formula, param_of: dict[str, str], rng: random.Random
 ) -> bool:
     """Does the step, as a function of the variables it reads, equal ``formula``?"""
@@ -144,7 +144,7 @@ def check_parsed(
             missing = sorted(set(f.deps) - read)
             extra = sorted(read - set(f.deps))
             return CheckResult(False, f"{where}: reads {extra} instead of {missing}")
-        if not _same_function(step, f, param_of, rng):
+        if not same_function(step, f, param_of, rng):
             return CheckResult(False, f"{where}: does not compute the stated formula")
         assert step.var is not None
         for op in step.ops[:-1]:

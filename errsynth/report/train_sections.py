@@ -26,6 +26,136 @@ def _spread(m: dict[str, Any] | None, scale: float = 100.0) -> str:
     )
 
 
+def _ci(m: dict[str, Any] | None) -> str:
+    """``mean [lo, hi]`` in % of a {mean, ci95} block (report.json of validate-mix)."""
+    if not m or m.get("mean") is None:
+        return "–"
+    ci = m.get("ci95")
+    if not ci:
+        return f"{100 * m['mean']:.1f}"
+    return f"{100 * m['mean']:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+
+
+def _delta(d: dict[str, Any] | None) -> str:
+    if not d or d.get("delta") is None:
+        return "–"
+    lo, hi = d["ci95"]
+    verdict = "excludes 0" if lo > 0 or hi < 0 else "includes 0"
+    return f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] ({verdict})"
+
+
+def _num(x: float | None, digits: int | None = None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.{digits}f}" if digits is not None else fmt(round(x))
+
+
+def _verdict_parts(rep: dict[str, Any]) -> list[str]:
+    """Tables for the verdict keys: CIs, paired comparisons, taxonomy, probe, training."""
+    arms = rep.get("arms") or {}
+    comps = rep.get("comparisons") or {}
+    if not any("ci95" in (a.get("solution_ok") or {}) for a in arms.values()):
+        return []  # a report.json from before the verdict keys
+    base = rep.get("baseline") or {}
+    rows = []
+    for name, a in arms.items():
+        c = comps.get(f"{name}_vs_clean") or {}
+        rows.append(
+            [
+                name,
+                Cell(_ci(a.get("solution_ok")), f"arms.{name}.solution_ok"),
+                Cell(
+                    _delta(c if c.get("metric") == "solution_ok" else None),
+                    f"comparisons.{name}_vs_clean",
+                ),
+                _ci(a.get("accuracy")),
+                _delta(c.get("accuracy")),
+            ]
+        )
+    verdict = table(
+        ["arm", "solution_ok % [95% CI]", "Δ solution_ok vs clean (paired)", "accuracy % [95% CI]",
+         "Δ accuracy vs clean (paired)"],
+        rows,
+        caption="Primary metric solution_ok (every step right); percentile bootstrap over problems "
+        f"and seeds; majority baseline {_ci(base.get('accuracy'))} accuracy "
+        f"(answer {base.get('answer')!r}), 0 solution_ok",
+    )  # fmt: skip
+    kinds: list[str] = []
+    for a in arms.values():
+        for k in a.get("failures_by_type") or {}:
+            if k not in kinds:
+                kinds.append(k)
+    tax_rows = []
+    for name, a in arms.items():
+        fb = a.get("failures_by_type") or {}
+        total = sum(fb.values())
+        tax_rows.append(
+            [
+                name,
+                Cell(total),
+                *[
+                    Cell(
+                        f"{fb.get(k, 0):,} ({100 * fb.get(k, 0) / total:.0f}%)" if total else "0",
+                        f"arms.{name}.failures_by_type.{k}",
+                    )
+                    for k in kinds
+                ],
+            ]
+        )
+    taxonomy = table(
+        ["arm", "wrong solutions", *[k.replace("_", " ") for k in kinds]],
+        tax_rows,
+        caption="First mistake of each wrong solution, all seeds (premature: a parameter whose "
+        "inputs are not defined yet)",
+    )
+    chart = figure(
+        charts.grouped_bars(
+            "First mistakes",
+            [k.replace("_", " ") for k in kinds],
+            {
+                name: [(a.get("failures_by_type") or {}).get(k, 0) for k in kinds]
+                for name, a in arms.items()
+            },
+            "wrong solutions",
+            horizontal=True,
+        )
+        if kinds
+        else None,
+        "Failure taxonomy per arm.",
+    )
+    probe_rows = []
+    for name, a in arms.items():
+        p = a.get("probe") or {}
+        probe_rows.append(
+            [name, Cell(_num(p.get("p_marker_after_wrong"), 4), f"arms.{name}.probe.p_marker_after_wrong"),
+             Cell(_num(p.get("p_marker_after_right"), 4), f"arms.{name}.probe.p_marker_after_right"),
+             Cell(_num(p.get("auc"), 3), f"arms.{name}.probe.auc")]
+        )  # fmt: skip
+    probe = table(
+        ["arm", "p(marker) after wrong head", "p(marker) after right head", "AUC"],
+        probe_rows,
+        caption="Regret probe, teacher-forced on held-out retry samples; mean over seeds",
+    )
+    train_rows = []
+    for name, a in arms.items():
+        t = a.get("training") or {}
+        train_rows.append(
+            [name, _num(t.get("tokens")), _num(t.get("tokens_real")), _num(t.get("epochs"), 2),
+             _num(t.get("correct_step_tokens"))]
+        )  # fmt: skip
+    training = table(
+        ["arm", "tokens (budget)", "real tokens", "epochs", "correct-step tokens seen"],
+        train_rows,
+        caption="Training per arm, mean over seeds (summary.json)",
+    )
+    return [
+        subsection("Verdict", verdict),
+        subsection("Failure taxonomy", taxonomy, chart),
+        subsection("Regret probe", probe),
+        subsection("Training", training),
+    ]
+
+
 def is_validate_mix_dir(path: Path) -> bool:
     return path.is_dir() and (path / "report.json").is_file() and (path / "spec.json").is_file()
 
@@ -114,6 +244,7 @@ def validate_mix_section(root: Path, page_dir: Path, arm_reports: dict[str, Path
     return section(
         "validate-mix",
         "validate-mix",
+        *_verdict_parts(rep),
         overall,
         chart,
         subsection("By number of operations", by_op),

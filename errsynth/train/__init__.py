@@ -2,10 +2,13 @@
 
 torch is an optional extra (``pip install 'errsynth[train]'``): :mod:`model`, :mod:`loop`,
 :mod:`heldout_eval` (greedy decoding of held-out problems, answers checked exactly),
-:mod:`mistake_probe`, :mod:`harvest` and :mod:`job` import it at module level,
-:mod:`mistake_log` when it records; :mod:`tokenizer`, :mod:`config`, :mod:`data`,
-:mod:`solutions` and :mod:`validate_mix` (which runs its jobs in subprocesses) do not,
-so ``import errsynth.train`` and ``errsynth --help`` work without torch.
+:mod:`regret_probe` (p(marker) after wrong vs right step heads), :mod:`mistake_probe`,
+:mod:`harvest` and :mod:`job` import it at module level, :mod:`mistake_log` when it
+records; :mod:`tokenizer`, :mod:`config`, :mod:`data`, :mod:`solutions`, :mod:`taxonomy`
+(the kind of a wrong solution's first mistake), :mod:`bootstrap` and :mod:`arm_stats`
+(paired intervals over problems and seeds), :mod:`probe_data` and :mod:`validate_mix`
+(which runs its jobs in subprocesses) do not, so ``import errsynth.train`` and
+``errsynth --help`` work without torch.
 """
 
 from __future__ import annotations

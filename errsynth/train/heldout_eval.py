@@ -10,6 +10,7 @@ so a model that keeps retracting must commit to a step.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 
 import torch
 
+from errsynth.igsm import IgsmParseError, parse_problem
 from errsynth.train.data import QUESTION_TEMPLATE, iter_rows
 from errsynth.train.inputs import check_test_row
 from errsynth.train.loop import load_run, pick_device
@@ -30,6 +32,7 @@ from errsynth.train.solutions import (
     retraction_followups,
     strip_retractions,
 )
+from errsynth.train.taxonomy import FAILURE_KINDS, classify
 
 
 @dataclass
@@ -38,6 +41,22 @@ class TestRow:
     answer: str
     op: int | None
     problem: str | None  # iGSM problem text, for the exact checker
+
+    @property
+    def problem_id(self) -> str:
+        """A stable id of the problem (pairs the rows of two runs on the same test set)."""
+        return hashlib.sha256(self.prompt.encode()).hexdigest()[:16]
+
+
+def is_igsm_problem(problem: str | None) -> bool:
+    """Whether the exact iGSM checker can read this problem (else: answer-only scoring)."""
+    if problem is None:
+        return False
+    try:
+        parse_problem(problem)
+    except IgsmParseError:
+        return False
+    return True
 
 
 def load_test(path: str | Path, limit: int | None = None) -> list[TestRow]:
@@ -148,6 +167,12 @@ def greedy_decode(
     return out
 
 
+#: Per-row results kept in eval.json: what the paired bootstrap of validate-mix reads.
+ROW_KEYS = (
+    "id", "op", "answer", "correct", "solution_ok", "failure_type", "retractions", "truncated",
+)  # fmt: skip
+
+
 def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
@@ -180,6 +205,7 @@ def evaluate_run(
     rows = load_test(test, limit)
     ban = banned_ids(tok, marker)
     gens: list[str] = []
+    cut: list[bool] = []  # decoding stopped at max_new_tokens, not at <eos>
     for a in range(0, len(rows), batch_size):
         chunk = rows[a : a + batch_size]
         prompts = [tok.encode(r.prompt.rstrip()) for r in chunk]
@@ -188,13 +214,15 @@ def evaluate_run(
             retract_threshold=retract_threshold,
         )  # fmt: skip
         gens.extend(tok.decode(o) for o in outs)
+        cut.extend(len(o) >= max_new_tokens for o in outs)
         if on_progress:
             on_progress(len(chunk))
     per_row = []
-    for r, g in zip(rows, gens, strict=True):
+    for r, g, truncated in zip(rows, gens, cut, strict=True):
         stripped = strip_retractions(g, marker)
         pred = final_answer(stripped)
         rec: dict[str, Any] = {
+            "id": r.problem_id,
             "op": r.op,
             "answer": r.answer,
             "pred": pred,
@@ -206,17 +234,33 @@ def evaluate_run(
             "reason": None,
             "retractions_judged": 0,
             "retractions_followed_ok": 0,
+            "truncated": truncated,
+            "failure_type": None,
+            "failure_step": None,
+            "failure_detail": None,
         }
-        if r.problem is not None and " as " in g:
+        if is_igsm_problem(r.problem):
+            assert r.problem is not None
             v = check_igsm(r.problem, g.strip(), r.answer)
             rec["solution_ok"] = v.ok
             rec["first_wrong"] = v.first_wrong
             rec["reason"] = v.reason
             rec["retractions_judged"], rec["retractions_followed_ok"] = retraction_followups(v)
+            if not v.ok:
+                failure = classify(r.problem, g, r.answer, truncated=truncated)
+                if failure is None:  # the checker's verdict on the raw text stands
+                    rec["failure_type"], rec["failure_detail"] = "other", v.reason
+                else:
+                    rec["failure_type"] = failure.kind
+                    rec["failure_step"] = failure.step
+                    rec["failure_detail"] = "; ".join(
+                        x for x in (failure.reason, failure.detail) if x
+                    )
         per_row.append(rec)
     report = summarize(per_row)
     report["run"] = str(run)
     report["test"] = str(test)
+    report["rows"] = [{k: rec[k] for k in ROW_KEYS} for rec in per_row]
     report["settings"] = {
         "max_new_tokens": max_new_tokens,
         "max_retractions": max_retractions,
@@ -257,6 +301,7 @@ def summarize(per_row: list[dict[str, Any]]) -> dict[str, Any]:
                 sum(r["retractions_followed_ok"] for r in rs), judged
             ),
             "retractions_judged": judged,
+            "failures_by_type": failure_counts(rs),
         }
 
     by_op: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -267,6 +312,30 @@ def summarize(per_row: list[dict[str, Any]]) -> dict[str, Any]:
         "overall": block(per_row),
         "by_op": {str(k): block(v) for k, v in sorted(by_op.items())},
     }
+
+
+def failure_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many rows first fail in each way (every kind listed, in FAILURE_KINDS order)."""
+    counts = Counter(r.get("failure_type") for r in rows if r.get("failure_type"))
+    return {k: counts.get(k, 0) for k in FAILURE_KINDS}
+
+
+def format_failures(rep: dict[str, Any]) -> str:
+    """A table of first-mistake kinds, overall and per op (counts and share of failures)."""
+    blocks = [("all", rep["overall"]), *rep["by_op"].items()]
+    if not any(sum((b.get("failures_by_type") or {}).values()) for _, b in blocks):
+        return "No wrong iGSM solution to classify."
+    lines = ["| op | wrong | " + " | ".join(k.replace("_", " ") for k in FAILURE_KINDS) + " |"]
+    lines.append("|---|---:|" + "---:|" * len(FAILURE_KINDS))
+    for name, b in blocks:
+        fb = b.get("failures_by_type") or {}
+        total = sum(fb.values())
+        cells = [
+            f"{fb.get(k, 0)} ({100 * fb.get(k, 0) / total:.0f}%)" if total else "0"
+            for k in FAILURE_KINDS
+        ]
+        lines.append(f"| {name} | {total} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def format_report(rep: dict[str, Any]) -> str:
@@ -284,15 +353,42 @@ def format_report(rep: dict[str, Any]) -> str:
             f"({b['majority_answer']}) | {pct(b['solution_ok'])} | {pct(b['retraction_rate'])} | "
             f"{pct(b['correct_after_retraction'])} |"
         )
+    lines += ["", "First mistake of each wrong solution (failure taxonomy):", ""]
+    lines.append(format_failures(rep))
+    probe = rep.get("probe")
+    if probe:
+        lines += ["", format_probe(probe)]
     return "\n".join(lines)
 
 
+def format_probe(probe: dict[str, Any]) -> str:
+    """One line for the regret probe's result (see errsynth.train.regret_probe)."""
+    if probe.get("auc") is None and probe.get("p_marker_after_wrong") is None:
+        return f"Regret probe: {probe.get('note', 'no heads to score')}."
+
+    def num(x: float | None) -> str:
+        return "–" if x is None else f"{x:.3f}"
+
+    return (
+        f"Regret probe ({probe.get('samples', 0)} held-out retry samples, "
+        f"{probe.get('wrong_heads', 0)} wrong / {probe.get('right_heads', 0)} right heads): "
+        f"p(marker) after a wrong head {num(probe.get('p_marker_after_wrong'))}, "
+        f"after a right head {num(probe.get('p_marker_after_right'))}, "
+        f"AUC {num(probe.get('auc'))}"
+    )
+
+
 __all__ = [
+    "ROW_KEYS",
     "TestRow",
     "asdict",
     "evaluate_run",
+    "failure_counts",
+    "format_failures",
+    "format_probe",
     "format_report",
     "greedy_decode",
+    "is_igsm_problem",
     "load_test",
     "summarize",
 ]

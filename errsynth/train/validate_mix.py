@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import copy
 import json
+import shlex
 import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,11 @@ from errsynth.igsm.generator import generate
 from errsynth.recipe import load_recipe
 from errsynth.recipe.yaml_lines import YamlError, load_with_lines, read_text
 from errsynth.runner import run_recipe
+from errsynth.train.arm_stats import eval_current, verdict_stats
 from errsynth.train.config import TrainConfig, apply_overrides
 from errsynth.train.data import QUESTION_TEMPLATE
+from errsynth.train.probe_data import PROBE_STYLES, build_probe_data
+from errsynth.train.taxonomy import FAILURE_KINDS
 
 TRAIN_COLUMNS = [
     "id",
@@ -149,6 +154,7 @@ def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path
     if path.exists():
         return path
     t = spec["test"]
+    per_op = _per_op(t)  # a bad setting fails before any work
     if "generate" in t:
         g = t["generate"]
         rows = list(
@@ -169,10 +175,50 @@ def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path
         QUESTION_TEMPLATE.format(question=q) not in seen for q in table.column(qcol).to_pylist()
     ]
     table = table.filter(pa.array(keep))
-    if t.get("limit"):
+    if per_op is not None:
+        table = stratify_by_op(table, per_op)
+    elif t.get("limit"):
         table = table.slice(0, int(t["limit"]))
     pq.write_table(table, path)
     return path
+
+
+def _per_op(t: dict[str, Any]) -> int | None:
+    """Rows per op of a stratified test set: ``per_op: N``, or ``stratify: op`` with a limit."""
+    if t.get("per_op") is not None:
+        n = int(t["per_op"])
+        if n < 1:
+            raise ValidateMixError(f"test.per_op must be at least 1, got {n}")
+        return n
+    if t.get("stratify") is None:
+        return None
+    if t["stratify"] != "op":
+        raise ValidateMixError(f"test.stratify: only 'op' is known, got {t['stratify']!r}")
+    if not t.get("limit"):
+        raise ValidateMixError("test.stratify: op needs test.limit (or give test.per_op)")
+    return -int(t["limit"])  # negative: a total, split evenly over the ops present
+
+
+def stratify_by_op(table: pa.Table, per_op: int) -> pa.Table:
+    """The first ``per_op`` rows of each op, in file order (an op with fewer keeps all).
+
+    A negative ``per_op`` is a total, split evenly over the ops present.
+    """
+    if "op" not in table.column_names:
+        raise ValidateMixError("a stratified test set needs an 'op' column")
+    ops = table.column("op").to_pylist()
+    present = sorted({o for o in ops if o is not None})
+    if not present:
+        raise ValidateMixError("a stratified test set needs rows with an op")
+    quota = per_op if per_op > 0 else max(1, -per_op // len(present))
+    taken: dict[int, int] = dict.fromkeys(present, 0)
+    keep = []
+    for o in ops:
+        ok = o is not None and taken[o] < quota
+        if ok:
+            taken[o] += 1
+        keep.append(ok)
+    return table.filter(pa.array(keep))
 
 
 def validate_mix(
@@ -191,7 +237,12 @@ def validate_mix(
     arms: dict[str, dict[str, Any]] = {k: (v or {}) for k, v in spec["arms"].items()}
     files = {name: build_arm_data(spec, name, arm, out, log) for name, arm in arms.items()}
     test = build_test(spec, out, list(files.values()))
-    log(f"test set: {pq.read_metadata(test).num_rows} rows ({test})")
+    by_op = ""
+    if "op" in pq.read_schema(test).names:
+        counts = Counter(pq.read_table(test, columns=["op"]).column("op").to_pylist())
+        by_op = ", by op " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))  # fmt: skip
+    log(f"test set: {pq.read_metadata(test).num_rows} rows{by_op} ({test})")
+    probe = build_probe(spec, out, test, log)
     jobs = []
     for name in arms:
         for seed in spec["seeds"]:
@@ -206,18 +257,61 @@ def validate_mix(
                 "test": str(test),
                 "eval": spec.get("eval", {}),
             }
+            if probe is not None:
+                job["probe"] = probe
             (run / "job.json").write_text(json.dumps(job, indent=2) + "\n")
             jobs.append((name, seed, run))
     width = parallel if parallel is not None else int(spec.get("parallel", 1))
     _run_jobs(jobs, width, nice, log)
-    report = aggregate(spec, out, jobs)
+    command = " ".join(
+        ["errsynth validate-mix", shlex.quote(str(recipe)), "-o", shlex.quote(str(out)),
+         *[f"--set {shlex.quote(o)}" for o in overrides]]
+    )  # fmt: skip
+    report = aggregate(spec, out, jobs, command=command)
     return report
+
+
+def build_probe(
+    spec: dict[str, Any], out: Path, test: Path, log: Callable[[str], None]
+) -> dict[str, Any] | None:
+    """Held-out retry samples of the test problems for the regret probe (``probe:`` key).
+
+    ``probe: false`` turns it off; ``probe: {rate, seed, limit, style}`` sets the
+    igsm_retry rate (0.5), its seed (0), how many samples (all) and their style (the
+    recipe's ``style``: igsm or back). Made once, the same for every run.
+    """
+    cfg = spec.get("probe", {})
+    if cfg is False or cfg is None:
+        return None
+    if not isinstance(cfg, dict):
+        raise ValidateMixError(f"probe: expected false or a mapping, got {cfg!r}")
+    path = out / "probe_data.parquet"
+    if not path.exists():
+        style = spec.get("style") or {"name": "igsm"}
+        name = cfg.get("style", style.get("name", "igsm"))
+        if name not in PROBE_STYLES:
+            raise ValidateMixError(f"probe: samples are written in {PROBE_STYLES}; set probe.style (the arms use {name!r})")  # fmt: skip
+        made = build_probe_data(
+            test, path, rate=float(cfg.get("rate", 0.5)), seed=int(cfg.get("seed", 0)),
+            limit=cfg.get("limit"), style=name, marker=style.get("marker", "[BACK]"),
+        )  # fmt: skip
+        (out / "probe_data.json").write_text(json.dumps(made, indent=2) + "\n")
+        log(f"probe data: {made['samples']} held-out retry samples ({path})")
+    return {"file": str(path), "limit": cfg.get("limit")}
+
+
+def job_finished(run: Path) -> bool:
+    """Trained, evaluated with per-row results, and probed when the job asks for it."""
+    if not eval_current(run):
+        return False
+    job = json.loads((run / "job.json").read_text()) if (run / "job.json").exists() else {}
+    return not job.get("probe") or (run / "probe.json").exists()
 
 
 def _run_jobs(
     jobs: list[tuple[str, int, Path]], width: int, nice: int, log: Callable[[str], None]
 ) -> None:
-    pending = [j for j in jobs if not (j[2] / "eval.json").exists()]
+    pending = [j for j in jobs if not job_finished(j[2])]
     if width == 0:  # in this process, one after another (tests, debugging)
         from errsynth.train.job import run_job  # torch: only this path trains in-process
 
@@ -261,7 +355,9 @@ def _mean_spread(xs: list[float]) -> dict[str, float | None]:
     }
 
 
-def aggregate(spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]]) -> dict[str, Any]:
+def aggregate(
+    spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]], command: str | None = None
+) -> dict[str, Any]:
     per_arm: dict[str, dict[str, Any]] = {}
     baseline: dict[str, Any] = {}
     for name, seed, run in jobs:
@@ -299,6 +395,23 @@ def aggregate(spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]]
                 for s in a["seeds"] if s in clean["seeds"]
             ]  # fmt: skip
             a["gain_vs_clean_same_seed"] = _mean_spread(diffs)
+    arm_runs: dict[str, dict[str, Path]] = {}
+    for name, seed, run in jobs:
+        arm_runs.setdefault(name, {})[str(seed)] = run
+    stats_cfg = spec.get("stats") or {}
+    verdict = verdict_stats(
+        arm_runs,
+        replicates=int(stats_cfg.get("bootstrap", 2000)),
+        seed=int(stats_cfg.get("seed", 0)),
+    )
+    for name, a in per_arm.items():
+        v = verdict["arms"][name]
+        for key, field in (("accuracy", "correct"), ("solution_ok", "solution_ok")):
+            a[key]["ci95"] = v[field]["ci95"]
+        a["by_op_ci"] = v["by_op"]
+        for key in ("failures_by_type", "failures_by_type_by_op", "failures_total", "probe", "training"):  # fmt: skip
+            a[key] = v[key]
+        a["n_problems"] = v["n_problems"]
     report = {
         "name": spec.get("name"),
         "seeds": spec["seeds"],
@@ -307,11 +420,16 @@ def aggregate(spec: dict[str, Any], out: Path, jobs: list[tuple[str, int, Path]]
         * spec["train"].get("batch_size", 32)
         * spec["train"].get("model", {}).get("block_size", 256),
         "majority_baseline": baseline,
+        "baseline": verdict["baseline"],
         "arms": per_arm,
+        "comparisons": verdict["comparisons"],
+        "config": {k: v for k, v in spec.items() if not k.startswith("_")},
+        "command": command,
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "report.md").write_text(render_md(report))
     plot(report, out / "accuracy_by_op.png")
+    plot_ci(report, out / "solution_ok_by_op.png")
     return report
 
 
@@ -327,6 +445,7 @@ def render_md(rep: dict[str, Any]) -> str:
     lines = [
         f"# validate-mix: {rep['name']}",
         "",
+        *([f"Reproduce: `{rep['command']}`", ""] if rep.get("command") else []),
         f"Seeds {rep['seeds']}; {rep['tokens_per_arm']:,} training tokens per run; test set of "
         f"{b['n']} held-out problems. Accuracy in %, mean ± std [min, max] over seeds. The "
         f"majority baseline is the best constant answer on the same rows ({b['answer']!r} overall).",
@@ -365,7 +484,136 @@ def render_md(rep: dict[str, Any]) -> str:
             f"seed {s}: {100 * v['overall']['accuracy']:.1f}" for s, v in a["seeds"].items()
         )
         lines.append(f"- {name}: {per}")
+    lines += verdict_md(rep)
     return "\n".join(lines) + "\n"
+
+
+def _ci(m: dict[str, Any] | None) -> str:
+    """``mean [lo, hi]`` in % for a {mean, ci95} block."""
+    if not m or m.get("mean") is None:
+        return "–"
+    ci = m.get("ci95")
+    return (
+        f"{100 * m['mean']:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+        if ci
+        else f"{100 * m['mean']:.1f}"
+    )
+
+
+def _delta(d: dict[str, Any] | None) -> str:
+    if not d:
+        return "–"
+    lo, hi = d["ci95"]
+    sign = "excludes 0" if lo > 0 or hi < 0 else "includes 0"
+    return f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] ({sign})"
+
+
+def _num(x: float | None, fmt: str = "{:,.0f}") -> str:
+    return "–" if x is None else fmt.format(x)
+
+
+def verdict_md(rep: dict[str, Any]) -> list[str]:
+    """The verdict sections: CIs, paired comparisons, per-op CIs, taxonomy, probe, training."""
+    arms = rep["arms"]
+    base = rep.get("baseline") or {}
+    comps = rep.get("comparisons") or {}
+    n = next((a.get("n_problems") for a in arms.values()), 0)
+    lines = [
+        "",
+        "## Verdict",
+        "",
+        f"Primary metric: **solution_ok** (every step of the solution right, checked exactly), "
+        f"beside final-answer accuracy; % with 95% percentile bootstrap intervals over the "
+        f"{n} problems and the seeds (resampled together); differences against clean are "
+        f"paired (the same seeds and problems in every replicate). Majority baseline: "
+        f"{_ci(base.get('accuracy'))} accuracy (answer {base.get('answer')!r}), 0 solution_ok.",
+        "",
+        "| arm | solution_ok | Δ solution_ok vs clean | accuracy | Δ accuracy vs clean |",
+        "|---|---|---|---|---|",
+    ]
+    for name, a in arms.items():
+        c = comps.get(f"{name}_vs_clean") or {}
+        sol = c if c.get("metric") == "solution_ok" else None
+        lines.append(
+            f"| {name} | {_ci(a['solution_ok'])} | {_delta(sol)} | {_ci(a['accuracy'])} | "
+            f"{_delta(c.get('accuracy'))} |"
+        )
+    ops = sorted({k for a in arms.values() for k in a.get("by_op_ci", {})}, key=int)
+    if ops:
+        for metric, label in (("solution_ok", "solution_ok"), ("correct", "accuracy")):
+            lines += ["", f"{label} % by number of operations, 95% CI:", ""]
+            lines.append("| arm | " + " | ".join(f"op {k} (n={arms[next(iter(arms))]['by_op_ci'].get(k, {}).get('n', 0)})" for k in ops) + " |")  # fmt: skip
+            lines.append("|---|" + "---|" * len(ops))
+            for name, a in arms.items():
+                cells = [_ci((a["by_op_ci"].get(k) or {}).get(metric)) for k in ops]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            if metric == "correct":
+                bo = base.get("by_op") or {}
+                lines.append("| majority baseline | " + " | ".join(f"{100 * bo[k]['accuracy']:.1f}" if k in bo else "–" for k in ops) + " |")  # fmt: skip
+        for name, c in comps.items():
+            lines += ["", f"Δ {c['metric']} {name.replace('_vs_', ' vs ')} by op (paired): " + "; ".join(f"op {k} {_delta(d)}" for k, d in c["by_op"].items())]  # fmt: skip
+    lines += [
+        "",
+        "## Failure taxonomy",
+        "",
+        "The first mistake of every wrong solution (all seeds together; share of the arm's "
+        "wrong solutions). premature: a parameter whose inputs are not defined yet (what "
+        "retry data teaches to take back); unneeded parameter: computable but not needed, "
+        "defined twice or not in the problem; wrong dependency: the right parameter from "
+        "the wrong inputs or formula; arithmetic: a wrong result; wrong copy: a value or a "
+        "number of the problem copied wrongly; query: right steps but the query is never "
+        "(or wrongly) reached; runaway: cut off at the token limit; other: see eval_rows.",
+        "",
+        "| arm | wrong | " + " | ".join(k.replace("_", " ") for k in FAILURE_KINDS) + " |",
+        "|---|---:|" + "---:|" * len(FAILURE_KINDS),
+    ]
+    for name, a in arms.items():
+        fb = a.get("failures_by_type") or {}
+        tot = sum(fb.values())
+        cells = [f"{fb.get(k, 0)} ({100 * fb.get(k, 0) / tot:.0f}%)" if tot else "0" for k in FAILURE_KINDS]  # fmt: skip
+        lines.append(f"| {name} | {tot} | " + " | ".join(cells) + " |")
+    for name, a in arms.items():
+        per = a.get("failures_by_type_by_op") or {}
+        if not per:
+            continue
+        lines += ["", f"{name}, by op:", "", "| op | " + " | ".join(k.replace("_", " ") for k in FAILURE_KINDS) + " |", "|---|" + "---:|" * len(FAILURE_KINDS)]  # fmt: skip
+        for op, counts in per.items():
+            lines.append(f"| {op} | " + " | ".join(str(counts.get(k, 0)) for k in FAILURE_KINDS) + " |")  # fmt: skip
+    lines += [
+        "",
+        "## Regret probe",
+        "",
+        "Teacher-forced on held-out retry samples of the test problems: the probability of "
+        "the retraction marker right after a wrong step head (a parameter not computable "
+        "yet) and after a right one, and the ROC AUC of that probability as a wrong-head "
+        "detector (0.5: no signal). Mean over seeds.",
+        "",
+        "| arm | p(marker) after wrong head | p(marker) after right head | AUC | per seed AUC |",
+        "|---|---|---|---|---|",
+    ]
+    for name, a in arms.items():
+        p = a.get("probe") or {}
+        per = ", ".join(f"{s}: {_num(v.get('auc'), '{:.3f}')}" for s, v in (p.get("seeds") or {}).items())  # fmt: skip
+        lines.append(
+            f"| {name} | {_num(p.get('p_marker_after_wrong'), '{:.4f}')} | "
+            f"{_num(p.get('p_marker_after_right'), '{:.4f}')} | {_num(p.get('auc'), '{:.3f}')} | {per or '–'} |"
+        )
+    lines += [
+        "",
+        "## Training",
+        "",
+        "Mean over seeds from each run's summary.json (– where the trainer did not record it).",
+        "",
+        "| arm | tokens (budget) | real (non-padding) tokens | epochs | correct-step tokens seen |",
+        "|---|---|---|---|---|",
+    ]
+    for name, a in arms.items():
+        t = a.get("training") or {}
+        lines.append(
+            f"| {name} | {_num(t.get('tokens'))} | {_num(t.get('tokens_real'))} | "
+            f"{_num(t.get('epochs'), '{:.2f}')} | {_num(t.get('correct_step_tokens'))} |"
+        )
+    return lines
 
 
 def plot(rep: dict[str, Any], path: Path) -> None:
@@ -397,6 +645,41 @@ def plot(rep: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
     ax.set_title(f"{rep['name']}: {len(rep['seeds'])} seeds, min–max bars")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_ci(rep: dict[str, Any], path: Path) -> None:
+    """solution_ok by op per arm with its 95% bootstrap interval (the verdict's primary metric)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    arms = rep["arms"]
+    ops = sorted({k for a in arms.values() for k in a.get("by_op_ci", {})}, key=int)
+    if not ops or not any((a["by_op_ci"].get(k) or {}).get("solution_ok") for a in arms.values() for k in ops):  # fmt: skip
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    width = 0.8 / max(len(arms), 1)
+    for j, (name, a) in enumerate(arms.items()):
+        xs, ms, lo, hi = [], [], [], []
+        for k in ops:
+            m = (a["by_op_ci"].get(k) or {}).get("solution_ok")
+            if not m or m.get("ci95") is None:
+                continue
+            xs.append(int(k) + (j - (len(arms) - 1) / 2) * width)
+            ms.append(100 * m["mean"])
+            lo.append(100 * (m["mean"] - m["ci95"][0]))
+            hi.append(100 * (m["ci95"][1] - m["mean"]))
+        ax.errorbar(xs, ms, yerr=[lo, hi], marker="o", linestyle="none", capsize=3, label=name)
+    ax.set_xticks([int(k) for k in ops])
+    ax.set_xlabel("operations")
+    ax.set_ylabel("solution_ok (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{rep['name']}: every step right, 95% bootstrap CI")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
