@@ -129,9 +129,7 @@ def letter_map(
     return out
 
 
-def _assemble(
-    parts: list[str], attempt_at: int, marker: str
-) -> tuple[str, int, int, int, int]:
+def _assemble(parts: list[str], attempt_at: int, marker: str) -> tuple[str, int, int, int, int]:
     """Join step texts; the attempt ``parts[attempt_at]`` gets `` <marker>`` after it."""
     before = " ".join(parts[:attempt_at])
     a0 = len(before) + (1 if before else 0)
@@ -223,7 +221,7 @@ def _step_retry(
     g = next(i for i, s in enumerate(ctx.steps) if s.param == wrong.param)
     right = ctx.steps[g]
     # at the model's position with the right step moved up to it, else before the right step
-    orders = [ctx.steps[:j] + [right] + ctx.steps[j:g] + ctx.steps[g + 1 :]] if g > j else []
+    orders = [[*ctx.steps[:j], right, *ctx.steps[j:g], *ctx.steps[g + 1 :]]] if g > j else []
     orders.append(ctx.steps)
     why = "no_placement"
     for order in orders:
