@@ -16,6 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from errsynth.igsm import check, generate, parse_solution
 from errsynth.igsm.replay import evaluate_terms, replay_step
@@ -269,3 +271,69 @@ def test_harvest_from_a_trained_run_keeps_working(rows: list[dict], tmp_path: Pa
     assert stats.get("emitted", 0) + skipped + stats.get("duplicate", 0) == located
     for r in pq.read_table(tmp_path / "h.parquet").to_pylist():
         assert check(r["question"], r["completion"], r["answer"], allow_back=True).ok
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    kind=st.sampled_from(STEP_KINDS),
+    style=st.sampled_from(["igsm", "back"]),
+)
+def test_any_built_sample_checks_or_says_why_not(seed: int, kind: str, style: str) -> None:
+    """Whatever the problem and the mistake: a reason, or a sample that passes every check."""
+    rows = list(generate(4, 6, seed, names="short", distractors=1))
+    for row, i, model_text, _ in model_attempts(rows, kind):
+        steps = parse_solution(model_text)
+        v = check_igsm(row["problem"], model_text, row["answer"])
+        assert v.first_wrong == i
+        made = retry_from_mistake(
+            row["problem"], row["solution"], row["answer"], steps[:i], steps[i], style=style
+        )
+        if isinstance(made, str):
+            assert made  # a named reason
+            continue
+        c = made.completion
+        clean = (c[: made.attempt_start] + c[made.marker_end + 1 :]).strip()
+        assert check(row["problem"], clean, row["answer"]).ok
+        plain = c[: made.attempt_end] + c[made.marker_end :]
+        assert not check(row["problem"], plain, row["answer"], allow_back=True).ok
+
+
+def test_a_model_that_orders_steps_its_own_way_is_followed(rows: list[dict]) -> None:
+    """The model computes two independent steps the other way round, then errs: the sample
+    follows the model's order (the gold steps reordered), and is checked like any other."""
+    built = 0
+    for row in rows:
+        gold = parse_solution(row["solution"])
+        env: dict[str, int] = {}
+        earlier: dict[str, str] = {}
+        for i in range(len(gold) - 1):
+            a, b = gold[i], gold[i + 1]
+            wrong = make_wrong("formula", a, dict(env), dict(earlier))
+            replay_step(a, env)
+            for o in a.ops[:-1]:
+                earlier.pop(o.target, None)
+            earlier[a.var or ""] = a.param
+            if wrong is None or a.var in b.uses:
+                continue
+            texts = [s.text for s in gold]
+            model = [*texts[:i], texts[i + 1], wrong, *texts[i + 2 :]]
+            model_text = " ".join(swap_letters(t) for t in model)
+            v = check_igsm(row["problem"], model_text, row["answer"])
+            if v.first_wrong != i + 1 or mistake_kind(v.reason) != "formula":
+                continue  # b reads a letter a rebinds: not a valid other order
+            steps = parse_solution(model_text)
+            made = retry_from_mistake(
+                row["problem"], row["solution"], row["answer"], steps[: i + 1], steps[i + 1]
+            )
+            assert not isinstance(made, str), made  # before: "redefined", nothing emitted
+            assert made.at == i + 1 and made.detail["at_model_position"]
+            assert made.detail["reordered_gold"]
+            c = made.completion
+            clean = (c[: made.attempt_start] + c[made.marker_end + 1 :]).strip()
+            assert clean == " ".join([*texts[:i], texts[i + 1], texts[i], *texts[i + 2 :]])
+            assert check(row["problem"], clean, row["answer"]).ok
+            assert check(row["problem"], c, row["answer"], allow_back=True).ok
+            built += 1
+            break
+    assert built >= 3

@@ -13,8 +13,9 @@ followed by the right step. Two forms, by what went wrong:
   gold solution's letters for the same parameters (so the wrong step reads what it read
   for the model), then retracted and followed by the right step for that parameter:
   ``Define P as Q; so Q = R + 3 = 9 + 3 = 13. BACK. Define P as Q; so Q = R + 3 = ...``.
-  The right step is moved up to the model's position when that keeps the solution valid,
-  else the attempt is written just before the right step where the gold solution has it.
+  It goes where the model wrote it (after the gold steps of what the model had computed,
+  so the gold solution follows the model's order), else, when that order is not valid,
+  just before the right step in the gold order.
 
 Every sample is checked again: the retracted attempt written as a plain step must fail
 the checker there with the same mistake kind, and the sample (retraction allowed) must
@@ -186,23 +187,31 @@ def retry_from_mistake(
         ctx = igsm_context({"question": problem, "solution": gold_solution})
     except Rejection as exc:
         return f"gold_unreadable: {exc}"
+    param = wrong.param
+    done = {s.param for s in model_prefix if not s.back}
+    if param in done:
+        return "redefined"
+    needed = {s.param for s in ctx.steps}
+    if param in needed and all(d in done for d in ctx.deps.get(param, ())):
+        # the right parameter, computable from what the model had: a value/formula mistake
+        return _step_retry(problem, answer, ctx, model_prefix, wrong, done, style, marker)
     j = _model_position(ctx, model_prefix)
     if isinstance(j, str):
         return j
-    param = wrong.param
     if param in ctx.defined_before(j):
         return "redefined"
     missing = ctx.missing(param, j)
-    needed = {s.param for s in ctx.steps}
+    if param in needed and not missing:
+        # not computable from the model's own steps, yet computable at this gold step: the
+        # paper's BACK would be no mistake here (the model skipped a step the gold has)
+        return "right_parameter_wrong_value"
     steps = [s.text for s in ctx.steps]
-    if param not in needed or missing:  # a choice mistake: the paper's head form
-        head = f"Define {param} as"
-        made = _checked(problem, answer, [*steps[:j], head, *steps[j:]], j, style, marker)
-        if isinstance(made, str):
-            return made
-        detail = {"param": param, "missing": missing, "premature": bool(missing), "needed": param in needed}  # fmt: skip
-        return HarvestedRetry(made[0], j, "head", head, *made[1:], detail=detail)
-    return _step_retry(problem, answer, ctx, model_prefix, wrong, j, style, marker)
+    head = f"Define {param} as"  # a choice mistake: the paper's head form
+    made = _checked(problem, answer, [*steps[:j], head, *steps[j:]], j, style, marker)
+    if isinstance(made, str):
+        return made
+    detail = {"param": param, "missing": missing, "premature": bool(missing), "needed": param in needed}  # fmt: skip
+    return HarvestedRetry(made[0], j, "head", head, *made[1:], detail=detail)
 
 
 def _step_retry(
@@ -211,18 +220,24 @@ def _step_retry(
     ctx: IgsmContext,
     model_prefix: list[Step],
     wrong: Step,
-    j: int,
+    done: set[str],
     style: str,
     marker: str,
 ) -> HarvestedRetry | str:
-    """The right parameter with a wrong value or formula: the whole step, retracted."""
+    """The right parameter with a wrong value or formula: the whole step, retracted.
+
+    First at the model's position: the gold steps of what the model had computed (in gold
+    order), the attempt, the right step, then the other gold steps; else just before the
+    right step in the gold order. The checker decides whether an order is valid.
+    """
     if wrong.back or wrong.var is None:
         return "not_a_step"
-    g = next(i for i, s in enumerate(ctx.steps) if s.param == wrong.param)
-    right = ctx.steps[g]
-    # at the model's position with the right step moved up to it, else before the right step
-    orders = [[*ctx.steps[:j], right, *ctx.steps[j:g], *ctx.steps[g + 1 :]]] if g > j else []
+    right = next(s for s in ctx.steps if s.param == wrong.param)
+    had = [s for s in ctx.steps if s.param in done]
+    model_order = [*had, right, *(s for s in ctx.steps if s.param not in done and s is not right)]
+    orders = [model_order] if model_order != ctx.steps else []
     orders.append(ctx.steps)
+    j = len(had)
     why = "no_placement"
     for order in orders:
         at = order.index(right)
@@ -254,7 +269,7 @@ def _step_retry(
             "needed": True,
             "letters": dict(sorted(letters.items())),
             "at_model_position": at == j,
-            "moved_right_step": order is not ctx.steps,
+            "reordered_gold": order is not ctx.steps,
             "checker_kind": kind,
             "checker_reason": plain.reason,
         }
