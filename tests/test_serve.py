@@ -155,6 +155,7 @@ def test_routes_and_the_client_on_a_wrong_model(server: ChatServer) -> None:
     assert httpx.get(server.url + f"/models/{NAME}").status_code == 200
     assert httpx.get(server.url + "/nothing").status_code == 404
     assert httpx.post(server.url + "/completions", json={}).status_code == 404
+    assert httpx.delete(server.url + "/chat/completions").status_code == 405
     # content as text parts works; a 404 is final for errsynth's client (no retries)
     parts = {"model": NAME, "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}], "max_tokens": 5}  # fmt: skip
     assert httpx.post(server.url + "/chat/completions", json=parts).status_code == 200

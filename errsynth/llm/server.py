@@ -202,6 +202,12 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpError as exc:
             self._send_error(exc)
 
+    def _not_allowed(self) -> None:
+        self.close_connection = True  # a body, if any, is not read
+        self._send_error(HttpError(405, f"{self.command} is not allowed here (GET or POST)", "method_not_allowed"))  # fmt: skip
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
     def _read_body(self) -> Any:
         cfg = self.server.config
         length = self.headers.get("Content-Length")
