@@ -337,3 +337,16 @@ def test_a_model_that_orders_steps_its_own_way_is_followed(rows: list[dict]) -> 
             built += 1
             break
     assert built >= 3
+
+
+def test_mistake_log_reads_a_retracted_attempt_as_one_retraction_step() -> None:
+    from errsynth.train.mistake_log import step_spans
+
+    c = "Define A1's B2 as x; so x = 3. Define A1's B3 as y; so y = x + 1 = 3 + 1 = 5. BACK. Define A1's B3 as y; so y = x + 1 = 3 + 1 = 4."  # fmt: skip
+    spans = step_spans(c)
+    assert [c[a:b].strip() for a, b, _ in spans] == [
+        "Define A1's B2 as x; so x = 3.",
+        "Define A1's B3 as y; so y = x + 1 = 3 + 1 = 5. BACK.",
+        "Define A1's B3 as y; so y = x + 1 = 3 + 1 = 4.",
+    ]
+    assert [r for *_, r in spans] == [False, True, False]
