@@ -33,9 +33,9 @@ from errsynth.core.errors import Rejection
 from errsynth.igsm import check
 from errsynth.igsm.context import IgsmContext, igsm_context
 from errsynth.igsm.text import IgsmParseError, Step, parse_step
+from errsynth.render.config import IGSM_MARKER
 from errsynth.train.solutions import strip_retractions
 
-IGSM_MARKER = "BACK."
 #: first-wrong-step kinds written as a whole retracted step (value and formula mistakes)
 STEP_KINDS = ("arithmetic", "copy", "formula", "wrong_inputs")
 #: kinds written as the paper's ``Define P as BACK.`` (the wrong parameter chosen)
