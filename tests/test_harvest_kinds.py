@@ -222,6 +222,8 @@ def test_harvest_emits_every_kind_with_stats_and_meta(
         assert stats[f"first_wrong:{kind}"] == n
         assert stats[f"emitted:{kind}"] == n, stats
     assert stats["emitted"] == len(picked)
+    assert stats["emitted_form:step"] == len(picked) - want["premature"]
+    assert stats["emitted_form:head"] == want["premature"]
     out = pq.read_table(tmp_path / "h.parquet")
     assert out.schema.equals(SAMPLE_SCHEMA) and out.num_rows == len(picked)
     saved = json.loads((tmp_path / "h.stats.json").read_text())

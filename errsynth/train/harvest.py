@@ -14,7 +14,10 @@ checks the result again:
   and the right step.
 
 The stats count first wrong steps by kind (``first_wrong:KIND``), emitted samples by kind
-(``emitted:KIND``) and the reasons nothing was made (``skipped:REASON``).
+(``emitted:KIND``) and by form (``emitted_form:head|step``), and the reasons nothing was
+made (``skipped:REASON``). The form follows what the model could compute: a step with a
+wrong formula for a parameter whose inputs the model had not computed yet is a premature
+choice (head form), whatever the checker's first complaint about it.
 """
 
 from __future__ import annotations
@@ -193,6 +196,7 @@ def harvest(
                 seen.add(out_row["id"])
                 out_rows.append(out_row)
                 stats[f"emitted:{kind}"] += 1
+                stats[f"emitted_form:{made.form}"] += 1  # head: Define P as BACK.; step: whole step
                 stats["emitted"] += 1
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
