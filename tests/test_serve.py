@@ -86,6 +86,14 @@ def test_backend_is_deterministic_per_request_and_seed(
     r = again
     assert r.completion_tokens <= 30 and r.finish_reason in ("stop", "length")
     assert r.prompt_tokens == len(backend.tok.encode(wrapped.rstrip()))
+    # stop cuts the text at its first occurrence; a full max_tokens is "length"
+    text = again.content
+    assert len(text) > 8
+    stop = text[5:8]
+    cut = backend.complete([_req(q, temperature=0, max_tokens=30, stop=[stop, "@@"])])[0]
+    assert cut.content == text[: text.find(stop)] and cut.finish_reason == "stop"
+    full = backend.complete([_req(q, temperature=0, max_tokens=3)])[0]
+    assert full.completion_tokens == 3 and full.finish_reason == "length"
     bad = backend.complete([_req(q, max_tokens=65), _req(q, top_p=0.5), _req(q, logit_bias={})])
     assert [b.error.split(":")[0] for b in bad] == ["bad_request"] * 3
 
