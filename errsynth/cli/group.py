@@ -86,6 +86,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "harvest_cmd",
         "Sample the model, find its first wrong step, emit retry samples of its own mistakes.",
     ),
+    "serve": (
+        "serve_command",
+        "serve_cmd",
+        "Serve a trained run as an OpenAI-compatible chat model (POST /v1/chat/completions).",
+    ),
 }
 
 

@@ -180,8 +180,10 @@ def check(
     """Check one row exactly; see the module docstring for what is required.
 
     ``lookup`` is the vocabulary used to place categories (our generator's by default; pass
-    None to rely on the text and the solution only). ``allow_back`` skips
-    ``Define X as BACK.`` steps instead of rejecting them.
+    None to rely on the text and the solution only). ``allow_back`` skips retractions
+    instead of rejecting them: ``Define X as BACK.`` steps and retracted attempts
+    (``<step> BACK.``, a wrong value or formula withdrawn). A retracted attempt defines
+    nothing: a later step that reads its letter fails as reading an undefined variable.
     """
     try:
         prob = parse_problem(problem)

@@ -4,9 +4,13 @@ A solution is a sequence of steps joined by single spaces::
 
     Define Erewhon Market's Product as F; G = n + L = 21 + 2 = 0; so F = G + h = 0 + 1 = 1.
     Define Energy Drinks's Ingredient as BACK.
+    Define Erewhon Market's Product as F; so F = 3 + 1 = 5. BACK.
 
 Each non-BACK step holds one or more assignments ("ops") separated by ``"; "``; the last
-one starts with ``"so "`` and assigns the step's variable. An op has one of three shapes:
+one starts with ``"so "`` and assigns the step's variable. A whole step followed by `` BACK.`` is a
+retracted attempt (a wrong step written out, then withdrawn, as errsynth's igsm style
+writes a mistake of value or formula): it parses like any step, with ``back`` set. An op
+has one of three shapes:
 
 * ``h = 1``                          constant: symbolic form is the number itself;
 * ``t = M = 0``                      copy: symbolic form is one variable;
@@ -18,7 +22,7 @@ Parsing is purely syntactic; :func:`errsynth.igsm.replay.recompute` checks the a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from errsynth.igsm.errors import IgsmParseError
 
@@ -38,6 +42,7 @@ _FAST_OP_RE = re.compile(
     r")"
 )
 _STEP_SEP = ". Define "
+_RETRACTED_TAIL = ". BACK."  # "Define P as v; ...; so v = ... = 7. BACK.": a withdrawn step
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +70,8 @@ class Step:
 
     text: str
     param: str
-    var: str | None  # None for a BACK step
-    back: bool
+    var: str | None  # None for a ``Define P as BACK.`` step (a retracted step keeps its own)
+    back: bool  # ``Define P as BACK.`` or a retracted attempt (``<step> BACK.``)
     ops: tuple[Op, ...]
     value: int | None
     uses: tuple[str, ...]  # variables from earlier steps read here (first-use order, deduped)
@@ -189,7 +194,16 @@ def _parse_op_general(text: str, start: int) -> Op:
 
 
 def parse_step(text: str) -> Step:
-    """Parse one step text (``"Define P as v; ...; so v = ... ."`` or ``"Define P as BACK."``)."""
+    """Parse one step text (``"Define P as v; ...; so v = ... ."`` or ``"Define P as BACK."``).
+
+    ``"Define P as v; ...; so v = ... . BACK."`` is a retracted attempt: the step as
+    written, with ``back`` set (its arithmetic is not replayed by anyone).
+    """
+    if text.endswith(_RETRACTED_TAIL):
+        attempt = parse_step(text[: -len(" BACK.")])
+        if attempt.back:
+            raise IgsmParseError(f"a retraction cannot be retracted again: {text!r}")
+        return replace(attempt, text=text, back=True)
     head_end = text.find("; ")
     # Fast path: "Define <param> as <v>; <body>." located with str methods (names never
     # hold "; "); anything unusual goes through the full regex, which also reports errors.

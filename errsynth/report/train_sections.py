@@ -267,12 +267,14 @@ def harvest_section(stats_path: Path) -> str:
     plain = [(k, v) for k, v in stats.items() if isinstance(v, int) and ":" not in k]
     first = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("first_wrong:")}
     skipped = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("skipped:")}
+    emitted = {k.split(":", 1)[1]: v for k, v in stats.items() if k.startswith("emitted:")}
     counts = table(
         ["what", "count"], [[k, Cell(v, f"harvest.{k}")] for k, v in plain], caption="Generations"
     )
+    by_count = sorted(first.items(), key=lambda kv: -kv[1])
     kinds = table(
-        ["first wrong step", "generations"],
-        [[k, Cell(v)] for k, v in sorted(first.items(), key=lambda kv: -kv[1])],
+        ["first wrong step", "generations", "emitted as samples"],
+        [[k, Cell(v), Cell(emitted.get(k, 0))] for k, v in by_count],
         caption="Kind of the first wrong step",
     )
     skip = table(

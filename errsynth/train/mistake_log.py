@@ -27,8 +27,9 @@ import pyarrow.parquet as pq
 from errsynth.train.config import MistakeLogConfig
 from errsynth.types.mistake_log import LOG_SCHEMA
 
-_STEP_START = re.compile(r"(?:^|(?<=[.;!?\n]))\s*(?=Define\b)|(?<=[.!?])\s+(?=[A-Z])|\n+")
-_BACK_STEP = re.compile(r"^\s*Define [^.;]*? as BACK\.")
+# a retracted attempt "Define P as v; ...; so v = ... = 7. BACK." is one step: no cut before BACK.
+_STEP_START = re.compile(r"(?:^|(?<=[.;!?\n]))\s*(?=Define\b)|(?<=[.!?])\s+(?=[A-Z])(?!BACK\.)|\n+")
+_BACK_STEP = re.compile(r"^\s*Define [^.;]*? as (?:[A-Za-z]; [^.]*\. )?BACK\.")
 
 
 def token_kind(piece: str) -> str:

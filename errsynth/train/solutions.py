@@ -2,7 +2,8 @@
 
 No torch here. Two retraction forms are understood:
 
-* ``igsm``: a whole step ``Define X as BACK.`` (the paper's form) — the step is dropped;
+* ``igsm``: a whole step ``Define X as BACK.`` (the paper's form), or a written-out step
+  followed by `` BACK.`` (a retracted wrong value or formula) — the step is dropped;
 * ``back``: ``<wrong text> [BACK] <correct step>`` (errsynth's back style) — the text from
   the previous step boundary (after ". ", a newline or the start) to the marker is dropped.
 """
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from errsynth.igsm import check, parse_solution
 from errsynth.igsm.text import IgsmParseError
 
-_IGSM_BACK = re.compile(r"\s*Define [^.;]*? as BACK\.")
+# "Define X as BACK." or a retracted attempt "Define X as v; ...; so v = ... = 7. BACK."
+# (step bodies hold no "."; names hold neither "." nor ";")
+_IGSM_BACK = re.compile(r"\s*Define [^.;]*? as (?:[A-Za-z]; [^.]*\. )?BACK\.")
 _LAST_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -32,6 +35,8 @@ def strip_retractions(text: str, marker: str = "[BACK]") -> str:
         kept = []
         for i, part in enumerate(parts):
             if i < len(parts) - 1:  # this part ends in a wrong attempt: cut it back
+                # the attempt's own closing ". " is no boundary: look before it
+                part = part.rstrip(" ")
                 cut = max(part.rfind(". "), part.rfind("\n"))
                 part = part[: cut + 1] if cut >= 0 else ""
             kept.append(part)
