@@ -144,6 +144,18 @@ def _legacy(run: Path, problems: Path | None, out: Path, samples: int | None,
     help="Sample k is asked with seed SEED+k (part of the cache key).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="First N problems only.")
+@click.option(
+    "--system",
+    default=None,
+    help="The solver's system prompt instead of errsynth's ('' sends none: a model trained "
+    "on bare problems, e.g. one served by `errsynth serve`).",
+)
+@click.option(
+    "--user-template",
+    default=None,
+    help="The user message instead of errsynth's solver prompt; $question is the problem "
+    "('$question' sends the bare problem).",
+)
 @click.option("--max-tokens", type=click.IntRange(min=1), default=1024, show_default=True)
 @click.option(
     "--correction",
@@ -232,8 +244,8 @@ def _legacy(run: Path, problems: Path | None, out: Path, samples: int | None,
 def harvest_cmd(run: Path | None, config: Path | None, corpus: tuple[Path, ...], fmt: str, source: str | None,
                 model: str | None, base_url: str, api_key_env: str, backend: str,
                 vllm_json: str | None, problems: Path | None, out: Path, samples: int | None,
-                temperature: float | None, seed: int, limit: int | None, max_tokens: int,
-                correction: str, judge_model: str | None, profile: bool, style: str | None,
+                temperature: float | None, seed: int, limit: int | None, system: str | None,
+                user_template: str | None, max_tokens: int, correction: str, judge_model: str | None, profile: bool, style: str | None,
                 form: str, annotations: str, concurrency: int, timeout_s: float,
                 max_retries: int, cache: str, chunk_size: int, dry_run: bool,
                 usd_per_mtok_in: float | None, usd_per_mtok_out: float | None, force: bool,
@@ -268,7 +280,8 @@ def harvest_cmd(run: Path | None, config: Path | None, corpus: tuple[Path, ...],
     try:
         spec = _spec(
             corpus, fmt, source, model or "", base_url, api_key_env, backend, vllm_json,
-            samples, temperature, seed, limit, max_tokens, correction, judge_model, profile,
+            samples, temperature, seed, limit, system, user_template, max_tokens, correction,
+            judge_model, profile,
             style, form, annotations, concurrency, timeout_s, max_retries, cache, chunk_size,
         )  # fmt: skip
         if config is not None:
@@ -295,8 +308,8 @@ def harvest_cmd(run: Path | None, config: Path | None, corpus: tuple[Path, ...],
 
 def _spec(corpus: tuple[Path, ...], fmt: str, source: str | None, model: str, base_url: str,
           api_key_env: str, backend: str, vllm_json: str | None, samples: int | None,
-          temperature: float | None, seed: int, limit: int | None, max_tokens: int,
-          correction: str, judge_model: str | None, profile: bool, style: str | None,
+          temperature: float | None, seed: int, limit: int | None, system: str | None,
+          user_template: str | None, max_tokens: int, correction: str, judge_model: str | None, profile: bool, style: str | None,
           form: str, annotations: str, concurrency: int, timeout_s: float, max_retries: int,
           cache: str, chunk_size: int) -> HarvestSpec:  # fmt: skip
     vllm: dict[str, Any] = {}
@@ -329,6 +342,8 @@ def _spec(corpus: tuple[Path, ...], fmt: str, source: str | None, model: str, ba
             temperature=0.7 if temperature is None else temperature,
             seed=seed,
             max_tokens=max_tokens,
+            system=system,
+            user_template=user_template,
         ),
         client=client,
         limit=limit,
@@ -351,7 +366,8 @@ _OVERRIDES: dict[str, tuple[str, str]] = {
     "form": ("", "form"), "style": ("", "style"),
     "model": ("sampling", "model"), "samples": ("sampling", "samples"),
     "temperature": ("sampling", "temperature"), "seed": ("sampling", "seed"),
-    "max_tokens": ("sampling", "max_tokens"),
+    "max_tokens": ("sampling", "max_tokens"), "system": ("sampling", "system"),
+    "user_template": ("sampling", "user_template"),
     "base_url": ("client", "base_url"), "api_key_env": ("client", "api_key_env"),
     "backend": ("client", "backend"), "vllm_json": ("client", "vllm"),
     "concurrency": ("client", "concurrency"), "timeout_s": ("client", "timeout_s"),

@@ -44,6 +44,7 @@ class SamplingSection:
     max_tokens: int = 1024
     top_p: float | None = None
     system: str | None = None
+    user_template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def load_harvest_config(path: Path) -> HarvestSpec:
             top_p=s.top_p,
             namespace=client.cache_namespace,
             system=s.system,
+            user_template=s.user_template,
         ),
         client=client,
         fmt=f.format,

@@ -31,7 +31,15 @@ class Sampling:
     max_tokens: int = 1024
     top_p: float | None = None
     namespace: str = ""
-    system: str | None = None  # override of the solver's system prompt
+    system: str | None = None  # override of the solver's system prompt ("" sends none)
+    user_template: str | None = None  # override of the user message: `$question` is the problem
+
+    def __post_init__(self) -> None:
+        if self.user_template is not None and "$question" not in self.user_template:
+            raise ValueError(
+                f"the user template {self.user_template!r} does not contain $question "
+                "(where the problem goes); e.g. '$question' sends the bare problem"
+            )
 
     def params(self, k: int) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -44,15 +52,19 @@ class Sampling:
         return out
 
 
-def solver_messages(problem: Mapping[str, Any], system: str | None) -> list[tuple[str, str]]:
-    template = SOLVER_USER_LATEX if problem.get("format") in LATEX_FORMATS else SOLVER_USER_PLAIN
+def solver_messages(
+    problem: Mapping[str, Any], system: str | None, user_template: str | None = None
+) -> list[tuple[str, str]]:
+    template = user_template or (
+        SOLVER_USER_LATEX if problem.get("format") in LATEX_FORMATS else SOLVER_USER_PLAIN
+    )
     user = Template(template).substitute(question=problem["question"])
     sys_text = SOLVER_SYSTEM if system is None else system
     return ([("system", sys_text)] if sys_text.strip() else []) + [("user", user)]
 
 
 def sample_requests(problem: Mapping[str, Any], sampling: Sampling) -> list[ChatRequest]:
-    messages = solver_messages(problem, sampling.system)
+    messages = solver_messages(problem, sampling.system, sampling.user_template)
     return [
         ChatRequest.of(sampling.model, messages, sampling.params(k), namespace=sampling.namespace)
         for k in range(sampling.samples)
