@@ -57,12 +57,13 @@ _PROSE_DASH = re.compile(r"[-−–]")
 # "25 / 1/3": a spaced and an unspaced "/" together, so the writer grouped by spacing.
 _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
-_EQUALS = re.compile(r"[ \t]*=[ \t]*")
 # Every character a chain's left side can hold (numbers, operators, brackets, $, %, space);
 # matched on the reversed text from an "=", it gives the run a chain through it starts in.
 _RUN_CHARS = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]*")
-# The characters a chain can start with (see _TERM).
-_TERM_START = frozenset("(-−$.0123456789")
+# Where a chain is tried: a character a term can start with (see _TERM), not right after
+# a glued character (a digit, letter, "$", "."), since _links refuses such a chain unless
+# it opens with a bracket that _links drops. Lookbehind sees text before `pos`.
+_CHAIN_START = re.compile(r"\(|(?<![0-9A-Za-z_.,$])[-−$.0-9]")
 _MASK = "\x00"
 
 
@@ -110,20 +111,15 @@ def find_inline(text: str) -> list[FoundEquation]:
         # only the starts before this "=" are tried, not a scan of the whole window.
         end = min(size, eq + _AHEAD)
         links = None
-        for at in range(start, eq):
-            ch = masked[at]
-            if ch not in _TERM_START:
-                continue  # no chain starts here
-            # A chain starting right after a glued character (a digit, letter, "$", ".")
-            # is refused by _links unless it opens with a bracket that _links drops:
-            # skip it without the (costly) chain match.
-            if ch != "(" and at and masked[at - 1] in _GLUED_CHARS:
-                continue
+        at = start
+        while (cand := _CHAIN_START.search(masked, at, eq)) is not None:
+            at = cand.start()
             m = _CHAIN.match(masked, at, end)
             if m is not None:
                 links = _links(masked, m)
                 if links is not None:
                     break
+            at += 1
         if links is None:
             pos = eq + 1
             continue
@@ -133,11 +129,17 @@ def find_inline(text: str) -> list[FoundEquation]:
 
 
 def _sides(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the ``=``-separated sides of the chain ``text[start:end]``."""
+    """Spans of the ``=``-separated sides of the chain ``text[start:end]`` (each side
+    without the spaces and tabs around its ``=``)."""
     spans, begin = [], start
-    for eq in _EQUALS.finditer(text, start, end):
-        spans.append((begin, eq.start()))
-        begin = eq.end()
+    while (eq := text.find("=", begin, end)) >= 0:
+        left = eq
+        while left > begin and text[left - 1] in " \t":
+            left -= 1
+        spans.append((begin, left))
+        begin = eq + 1
+        while begin < end and text[begin] in " \t":
+            begin += 1
     spans.append((begin, end))
     return spans
 

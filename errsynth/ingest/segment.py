@@ -44,8 +44,11 @@ _CORRECTION_OPENERS = (
     r"|correction\s*:"
 )
 _CORRECTION_START = re.compile(rf"^[\s*_>#-]*(?:{_CORRECTION_OPENERS})\b[,.!:\s]?", re.IGNORECASE)
+# An opener after a sentence's end. Only whether it occurs is read, so the end mark is
+# matched rather than looked behind for: a leading character class lets the regex
+# engine skip to the candidates instead of trying a lookbehind at every position.
 _CORRECTION_INSIDE = re.compile(
-    rf"(?<=[.!?])\s+[*_]*(?:{_CORRECTION_OPENERS})\b[,.!:]", re.IGNORECASE
+    rf"[.!?]\s+[*_]*(?:{_CORRECTION_OPENERS})\b[,.!:]", re.IGNORECASE
 )
 
 
