@@ -27,8 +27,10 @@ from errsynth.evaluate import format_value, parse_number
 
 # A number as written in prose or an annotation: 1,200  3.50  .5  (a simple pattern, as
 # this runs on every step; thousands groups are checked after the match). Signs are
-# ignored: the flow tracks magnitudes.
-NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
+# ignored: the flow tracks magnitudes. Written as one character class and then the two
+# cases (`\d[\d,]*(?:\.\d+)?|\.\d+`), so the regex engine skips to candidate characters
+# by that class instead of trying both alternatives at every position of a long text.
+NUMBER_RE = re.compile(r"[\d.](?:(?<=\d)[\d,]*(?:\.\d+)?|(?<=\.)\d+)")
 _THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _LATEX_FRAC_RE = re.compile(r"\\[dt]?frac\{(\d+)\}\{(\d+)\}")
 
