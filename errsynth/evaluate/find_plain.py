@@ -40,6 +40,9 @@ _BAD_TAIL = re.compile(
     r"|[ \t]+(?:and[ \t]+)?\(?[$0-9]"
     r"|[ \t]*(?:cents?|percent|pennies)\b"
 )
+# The characters a _BAD_TAIL match can start with.
+_TAIL_FIRST = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,")
+_TAIL_FIRST |= frozenset(" \t*/×÷^+-−–")
 # The last non-space character before the chain must not be an operator, a digit or a
 # bracket: the match would be a fragment of a longer expression. ("=" is fine: it ends
 # the side before, as in iGSM's "L = 2 * h = 2 * 1 = 2".)
@@ -53,7 +56,7 @@ _BAD_WORDS_BEFORE = re.compile(r"(?:[0-9][ \t]+and|(?<![A-Za-z])[xX]|(?:^|[\s+*/
 # The last characters _BAD_WORDS_BEFORE can match on (the text it reads is stripped).
 _BAD_WORDS_LAST = frozenset("dxX.,")
 # After a word, a leading minus ("40 marbles - 3") continues the prose's own number.
-_PROSE_DASH = re.compile(r"[-−–]")
+_DASHES = frozenset("-−–")
 # "25 / 1/3": a spaced and an unspaced "/" together, so the writer grouped by spacing.
 _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
@@ -146,38 +149,39 @@ def _sides(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
     """The equations of one chain match, or None when the chain starts in the wrong place."""
-    sides = _sides(text, m.start(), m.end())
+    m_start, m_end = m.span()
+    sides = _sides(text, m_start, m_end)
     start, first_end = sides[0]
-    # Drop surplus opening brackets that belong to the prose: "(3 + 4 = 7)".
-    surplus = text.count("(", start, first_end) - text.count(")", start, first_end)
-    while surplus > 0 and text[start] == "(":
-        start += 1
-        while text[start].isspace():
+    chain = text[m_start:m_end]
+    brackets = "(" in chain or ")" in chain  # most chains have none: skip the counting
+    if brackets:
+        # Drop surplus opening brackets that belong to the prose: "(3 + 4 = 7)".
+        surplus = text.count("(", start, first_end) - text.count(")", start, first_end)
+        while surplus > 0 and text[start] == "(":
             start += 1
-        surplus -= 1
-    if surplus:
-        return None
+            while text[start].isspace():
+                start += 1
+            surplus -= 1
+        if surplus:
+            return None
     if start > 0 and text[start - 1] in _GLUED_CHARS:
         return None
-    # Open brackets just before us are prose only if no operator precedes them.
-    before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
-    if before and (
-        before[-1] in _BAD_BEFORE
-        or (before[-1] in _BAD_WORDS_LAST and _BAD_WORDS_BEFORE.search(before))
-    ):
+    if not _prose_before(text, start):
         return None
-    if before and before[-1].isalpha() and _PROSE_DASH.match(text, start, first_end):
-        return None  # "40 marbles - 3 - 5 = 32"
     sides[0] = (start, first_end)
     last_start, end = sides[-1]
-    surplus = text.count(")", last_start, end) - text.count("(", last_start, end)
-    while surplus > 0 and text[end - 1] == ")":  # "(3 + 4 = 7)": the ")" is the prose's
-        end -= 1
-        while text[end - 1].isspace():
+    surplus = 0
+    if brackets:
+        surplus = text.count(")", last_start, end) - text.count("(", last_start, end)
+        while surplus > 0 and text[end - 1] == ")":  # "(3 + 4 = 7)": the ")" is the prose's
             end -= 1
-        surplus -= 1
-    sides[-1] = (last_start, end)
-    if surplus or _BAD_TAIL.match(text, m.end()):
+            while text[end - 1].isspace():
+                end -= 1
+            surplus -= 1
+        sides[-1] = (last_start, end)
+    if surplus or (
+        m_end < len(text) and text[m_end] in _TAIL_FIRST and _BAD_TAIL.match(text, m_end)
+    ):
         sides.pop()  # the last side continues past the match: it is not a whole value
     found = []
     for (a0, a1), (b0, b1) in pairwise(sides):
@@ -185,6 +189,25 @@ def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
         if _is_link(expr, claimed):
             found.append(FoundEquation(expr, claimed, a0, b1, "inline", "plain"))
     return found
+
+
+def _prose_before(text: str, start: int) -> bool:
+    """Whether what precedes a chain starting at ``start`` lets it stand on its own: not
+    an operator, digit or bracket (open brackets just before are prose only if no
+    operator precedes them), no mixed number, word "x", stray point or thousands group,
+    and no "word - 3" (the prose's own number)."""
+    if start >= 2 and text[start - 1] == " ":
+        last = text[start - 2]
+        if last not in _BAD_WORDS_LAST and last.isalpha():
+            # The common "... costs 3 x 4 = 12": a word and one space before the chain.
+            return text[start] not in _DASHES
+    before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
+    if before and (
+        before[-1] in _BAD_BEFORE
+        or (before[-1] in _BAD_WORDS_LAST and _BAD_WORDS_BEFORE.search(before))
+    ):
+        return False
+    return not (before and before[-1].isalpha() and text[start] in _DASHES)
 
 
 def _is_link(expr: str, claimed: str) -> bool:
