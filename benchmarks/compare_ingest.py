@@ -27,8 +27,9 @@ import pyarrow.parquet as pq
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import errsynth  # noqa: E402
 from bench_ingest import DEFAULT_CORPORA, make_long_cot  # noqa: E402
+
+import errsynth  # noqa: E402
 from errsynth.ingest.run import ingest  # noqa: E402
 
 MANIFEST_KEYS = ("rows_in", "rows_out", "rows_rejected", "per_format", "rejected_by_reason")

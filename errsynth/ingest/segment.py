@@ -46,9 +46,7 @@ _CORRECTION_START = re.compile(rf"^[\s*_>#-]*(?:{_CORRECTION_OPENERS})\b[,.!:\s]
 # An opener after a sentence's end. Only whether it occurs is read, so the end mark is
 # matched rather than looked behind for: a leading character class lets the regex
 # engine skip to the candidates instead of trying a lookbehind at every position.
-_CORRECTION_INSIDE = re.compile(
-    rf"[.!?]\s+[*_]*(?:{_CORRECTION_OPENERS})\b[,.!:]", re.IGNORECASE
-)
+_CORRECTION_INSIDE = re.compile(rf"[.!?]\s+[*_]*(?:{_CORRECTION_OPENERS})\b[,.!:]", re.IGNORECASE)
 
 
 def _protected_regions(text: str) -> list[tuple[int, int]]:

@@ -165,9 +165,7 @@ def reply_equations(steps: list[str], evaluate: bool) -> list[dict[str, Any]]:
     """step_equations with the syntax chosen per step: LaTeX where the step has LaTeX
     (see _LATEX_IN_STEP), else plain (annotations, then prose equations)."""
     latex = {
-        i
-        for i, step in enumerate(steps)
-        if _may_hold_latex(step) and _LATEX_IN_STEP.search(step)
+        i for i, step in enumerate(steps) if _may_hold_latex(step) and _LATEX_IN_STEP.search(step)
     }
     if not latex:
         return step_equations(steps, syntax="plain", evaluate=evaluate)
