@@ -65,8 +65,10 @@ _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
 _RUN_CHARS = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]*")
 # Where a chain is tried: a character a term can start with (see _TERM), not right after
 # a glued character (a digit, letter, "$", "."), since _links refuses such a chain unless
-# it opens with a bracket that _links drops. Lookbehind sees text before `pos`.
-_CHAIN_START = re.compile(r"\(|(?<![0-9A-Za-z_.,$])[-−$.0-9]")
+# it opens with a bracket that _links drops. One leading character class (the engine
+# skips to its characters), then the glued test on the character before it; lookbehind
+# sees text before `pos`.
+_CHAIN_START = re.compile(r"[-−$.0-9(](?:(?<=\()|(?<![0-9A-Za-z_.,$].))")
 _MASK = "\x00"
 
 
