@@ -17,17 +17,17 @@ from errsynth.evaluate.find_plain import (
     _BAD_TAIL,
     _BAD_WORDS_BEFORE,
     _CHAIN,
-    _PROSE_DASH,
     _REACH,
     _SPACED_SLASH,
     _TIGHT_SLASH,
-    _sides,
     mask_annotations,
 )
 from errsynth.evaluate.found import FoundEquation
 from errsynth.evaluate.nodes import NEG, NUM, PCT, POS
 
 _GLUED_BEFORE = re.compile(r"[0-9A-Za-z_.,$]")
+_PROSE_DASH = re.compile(r"[-−–]")
+_EQUALS = re.compile(r"[ \t]*=[ \t]*")
 _RUN_BEFORE_REF = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]+\Z")
 
 
@@ -118,3 +118,13 @@ def is_link_reference(expr: str, claimed: str) -> bool:
     except EvalError:
         return False
     return left[0] != NUM and not (left[0] in (NEG, POS, PCT) and left[1][0] == NUM)
+
+
+def _sides(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the ``=``-separated sides of the chain ``text[start:end]``."""
+    spans, begin = [], start
+    for eq in _EQUALS.finditer(text, start, end):
+        spans.append((begin, eq.start()))
+        begin = eq.end()
+    spans.append((begin, end))
+    return spans

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .nodes import Node
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Verdict:
     """The result of :func:`check_equation`.
 
@@ -38,6 +38,17 @@ class Verdict:
     ok: bool | None
     value: str | None
     reason: str
+
+    def __init__(self, ok: bool | None, value: str | None, reason: str) -> None:
+        # Frozen: the slots' own setters cost half of the generated object.__setattr__ calls.
+        _set_ok(self, ok)
+        _set_value(self, value)
+        _set_reason(self, reason)
+
+
+_set_ok = Verdict.__dict__["ok"].__set__
+_set_value = Verdict.__dict__["value"].__set__
+_set_reason = Verdict.__dict__["reason"].__set__
 
 
 def check_equation(

@@ -40,6 +40,9 @@ _BAD_TAIL = re.compile(
     r"|[ \t]+(?:and[ \t]+)?\(?[$0-9]"
     r"|[ \t]*(?:cents?|percent|pennies)\b"
 )
+# The characters a _BAD_TAIL match can start with.
+_TAIL_FIRST = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,")
+_TAIL_FIRST |= frozenset(" \t*/×÷^+-−–")
 # The last non-space character before the chain must not be an operator, a digit or a
 # bracket: the match would be a fragment of a longer expression. ("=" is fine: it ends
 # the side before, as in iGSM's "L = 2 * h = 2 * 1 = 2".)
@@ -53,16 +56,19 @@ _BAD_WORDS_BEFORE = re.compile(r"(?:[0-9][ \t]+and|(?<![A-Za-z])[xX]|(?:^|[\s+*/
 # The last characters _BAD_WORDS_BEFORE can match on (the text it reads is stripped).
 _BAD_WORDS_LAST = frozenset("dxX.,")
 # After a word, a leading minus ("40 marbles - 3") continues the prose's own number.
-_PROSE_DASH = re.compile(r"[-−–]")
+_DASHES = frozenset("-−–")
 # "25 / 1/3": a spaced and an unspaced "/" together, so the writer grouped by spacing.
 _SPACED_SLASH = re.compile(r"\s/|/\s")
 _TIGHT_SLASH = re.compile(r"[^\s]/[^\s]")
-_EQUALS = re.compile(r"[ \t]*=[ \t]*")
 # Every character a chain's left side can hold (numbers, operators, brackets, $, %, space);
 # matched on the reversed text from an "=", it gives the run a chain through it starts in.
 _RUN_CHARS = re.compile(r"[0-9.,$%()+\-*/×÷·^−–xX\s]*")
-# The characters a chain can start with (see _TERM).
-_TERM_START = frozenset("(-−$.0123456789")
+# Where a chain is tried: a character a term can start with (see _TERM), not right after
+# a glued character (a digit, letter, "$", "."), since _links refuses such a chain unless
+# it opens with a bracket that _links drops. One leading character class (the engine
+# skips to its characters), then the glued test on the character before it; lookbehind
+# sees text before `pos`.
+_CHAIN_START = re.compile(r"[-−$.0-9(](?:(?<=\()|(?<![0-9A-Za-z_.,$].))")
 _MASK = "\x00"
 
 
@@ -110,20 +116,15 @@ def find_inline(text: str) -> list[FoundEquation]:
         # only the starts before this "=" are tried, not a scan of the whole window.
         end = min(size, eq + _AHEAD)
         links = None
-        for at in range(start, eq):
-            ch = masked[at]
-            if ch not in _TERM_START:
-                continue  # no chain starts here
-            # A chain starting right after a glued character (a digit, letter, "$", ".")
-            # is refused by _links unless it opens with a bracket that _links drops:
-            # skip it without the (costly) chain match.
-            if ch != "(" and at and masked[at - 1] in _GLUED_CHARS:
-                continue
+        at = start
+        while (cand := _CHAIN_START.search(masked, at, eq)) is not None:
+            at = cand.start()
             m = _CHAIN.match(masked, at, end)
             if m is not None:
                 links = _links(masked, m)
                 if links is not None:
                     break
+            at += 1
         if links is None:
             pos = eq + 1
             continue
@@ -133,49 +134,56 @@ def find_inline(text: str) -> list[FoundEquation]:
 
 
 def _sides(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the ``=``-separated sides of the chain ``text[start:end]``."""
+    """Spans of the ``=``-separated sides of the chain ``text[start:end]`` (each side
+    without the spaces and tabs around its ``=``)."""
     spans, begin = [], start
-    for eq in _EQUALS.finditer(text, start, end):
-        spans.append((begin, eq.start()))
-        begin = eq.end()
+    while (eq := text.find("=", begin, end)) >= 0:
+        left = eq
+        while left > begin and text[left - 1] in " \t":
+            left -= 1
+        spans.append((begin, left))
+        begin = eq + 1
+        while begin < end and text[begin] in " \t":
+            begin += 1
     spans.append((begin, end))
     return spans
 
 
 def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
     """The equations of one chain match, or None when the chain starts in the wrong place."""
-    sides = _sides(text, m.start(), m.end())
+    m_start, m_end = m.span()
+    sides = _sides(text, m_start, m_end)
     start, first_end = sides[0]
-    # Drop surplus opening brackets that belong to the prose: "(3 + 4 = 7)".
-    surplus = text.count("(", start, first_end) - text.count(")", start, first_end)
-    while surplus > 0 and text[start] == "(":
-        start += 1
-        while text[start].isspace():
+    chain = text[m_start:m_end]
+    brackets = "(" in chain or ")" in chain  # most chains have none: skip the counting
+    if brackets:
+        # Drop surplus opening brackets that belong to the prose: "(3 + 4 = 7)".
+        surplus = text.count("(", start, first_end) - text.count(")", start, first_end)
+        while surplus > 0 and text[start] == "(":
             start += 1
-        surplus -= 1
-    if surplus:
-        return None
+            while text[start].isspace():
+                start += 1
+            surplus -= 1
+        if surplus:
+            return None
     if start > 0 and text[start - 1] in _GLUED_CHARS:
         return None
-    # Open brackets just before us are prose only if no operator precedes them.
-    before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
-    if before and (
-        before[-1] in _BAD_BEFORE
-        or (before[-1] in _BAD_WORDS_LAST and _BAD_WORDS_BEFORE.search(before))
-    ):
+    if not _prose_before(text, start):
         return None
-    if before and before[-1].isalpha() and _PROSE_DASH.match(text, start, first_end):
-        return None  # "40 marbles - 3 - 5 = 32"
     sides[0] = (start, first_end)
     last_start, end = sides[-1]
-    surplus = text.count(")", last_start, end) - text.count("(", last_start, end)
-    while surplus > 0 and text[end - 1] == ")":  # "(3 + 4 = 7)": the ")" is the prose's
-        end -= 1
-        while text[end - 1].isspace():
+    surplus = 0
+    if brackets:
+        surplus = text.count(")", last_start, end) - text.count("(", last_start, end)
+        while surplus > 0 and text[end - 1] == ")":  # "(3 + 4 = 7)": the ")" is the prose's
             end -= 1
-        surplus -= 1
-    sides[-1] = (last_start, end)
-    if surplus or _BAD_TAIL.match(text, m.end()):
+            while text[end - 1].isspace():
+                end -= 1
+            surplus -= 1
+        sides[-1] = (last_start, end)
+    if surplus or (
+        m_end < len(text) and text[m_end] in _TAIL_FIRST and _BAD_TAIL.match(text, m_end)
+    ):
         sides.pop()  # the last side continues past the match: it is not a whole value
     found = []
     for (a0, a1), (b0, b1) in pairwise(sides):
@@ -183,6 +191,25 @@ def _links(text: str, m: re.Match[str]) -> list[FoundEquation] | None:
         if _is_link(expr, claimed):
             found.append(FoundEquation(expr, claimed, a0, b1, "inline", "plain"))
     return found
+
+
+def _prose_before(text: str, start: int) -> bool:
+    """Whether what precedes a chain starting at ``start`` lets it stand on its own: not
+    an operator, digit or bracket (open brackets just before are prose only if no
+    operator precedes them), no mixed number, word "x", stray point or thousands group,
+    and no "word - 3" (the prose's own number)."""
+    if start >= 2 and text[start - 1] == " ":
+        last = text[start - 2]
+        if last not in _BAD_WORDS_LAST and last.isalpha():
+            # The common "... costs 3 x 4 = 12": a word and one space before the chain.
+            return text[start] not in _DASHES
+    before = text[max(0, start - 80) : start].rstrip().rstrip("(").rstrip()
+    if before and (
+        before[-1] in _BAD_BEFORE
+        or (before[-1] in _BAD_WORDS_LAST and _BAD_WORDS_BEFORE.search(before))
+    ):
+        return False
+    return not (before and before[-1].isalpha() and text[start] in _DASHES)
 
 
 def _is_link(expr: str, claimed: str) -> bool:

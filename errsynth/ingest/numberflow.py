@@ -27,8 +27,11 @@ from errsynth.evaluate import format_value, parse_number
 
 # A number as written in prose or an annotation: 1,200  3.50  .5  (a simple pattern, as
 # this runs on every step; thousands groups are checked after the match). Signs are
-# ignored: the flow tracks magnitudes.
-NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
+# ignored: the flow tracks magnitudes. Written as one character class and then the two
+# cases (`\d[\d,]*(?:\.\d+)?|\.\d+`), so the regex engine skips to candidate characters
+# by that class instead of trying both alternatives at every position of a long text.
+NUMBER_RE = re.compile(r"[\d.](?:(?<=\d)[\d,]*(?:\.\d+)?|(?<=\.)\d+)")
+_DIGIT_RUN = re.compile(r"\d+")
 _THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _LATEX_FRAC_RE = re.compile(r"\\[dt]?frac\{(\d+)\}\{(\d+)\}")
 
@@ -42,6 +45,9 @@ def _canonical_token(token: str) -> str:
 
 def numbers_in(text: str) -> list[str]:
     """Canonical value of every number written in `text`, in order."""
+    if "," not in text and "." not in text and "frac" not in text:
+        # Digits only (most equation sides): NUMBER_RE's tokens are the runs of digits.
+        return [t if t[0] != "0" else (t.lstrip("0") or "0") for t in _DIGIT_RUN.findall(text)]
     out: list[str] = []
     if "frac" in text:
         for m in _LATEX_FRAC_RE.finditer(text):

@@ -24,8 +24,7 @@ import re
 from errsynth.ingest.latex_text import split_steps
 
 _DISPLAY_OPEN = re.compile(r"\$\$|\\\[|\\begin\{([A-Za-z*]+)\}|^```", re.MULTILINE)
-# Every match of _DISPLAY_OPEN contains one of these.
-_DISPLAY_OPENERS = ("$$", "\\[", "\\begin{", "```")
+# Every match of _DISPLAY_OPEN contains one of "$$", "\\[", "\\begin{", "```".
 _NEWLINE = re.compile("\n")
 _LINE_END_PUNCT = re.compile(r"[.!?:;)\]]\s*$|\\\\\s*$")
 _CLOSING_LINE = re.compile(
@@ -44,15 +43,16 @@ _CORRECTION_OPENERS = (
     r"|correction\s*:"
 )
 _CORRECTION_START = re.compile(rf"^[\s*_>#-]*(?:{_CORRECTION_OPENERS})\b[,.!:\s]?", re.IGNORECASE)
-_CORRECTION_INSIDE = re.compile(
-    rf"(?<=[.!?])\s+[*_]*(?:{_CORRECTION_OPENERS})\b[,.!:]", re.IGNORECASE
-)
+# An opener after a sentence's end. Only whether it occurs is read, so the end mark is
+# matched rather than looked behind for: a leading character class lets the regex
+# engine skip to the candidates instead of trying a lookbehind at every position.
+_CORRECTION_INSIDE = re.compile(rf"[.!?]\s+[*_]*(?:{_CORRECTION_OPENERS})\b[,.!:]", re.IGNORECASE)
 
 
 def _protected_regions(text: str) -> list[tuple[int, int]]:
     """Display math blocks and code fences: no step boundary inside them."""
     regions: list[tuple[int, int]] = []
-    if not any(opener in text for opener in _DISPLAY_OPENERS):
+    if "$$" not in text and "\\[" not in text and "\\begin{" not in text and "```" not in text:
         return regions  # the common case, without a regex scan of every position
     pos = 0
     while (m := _DISPLAY_OPEN.search(text, pos)) is not None:

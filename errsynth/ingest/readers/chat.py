@@ -155,13 +155,17 @@ def _split(turns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str,
 _LATEX_IN_STEP = re.compile(r"\\[A-Za-z(\[]|\$[^$\n]*[\^_{][^$\n]*\$")
 
 
+def _may_hold_latex(step: str) -> bool:
+    """What _LATEX_IN_STEP needs: a backslash, or a "$" and one of ^ _ { (money amounts
+    alone, "$5 + $3 = $8", are not scanned)."""
+    return "\\" in step or ("$" in step and ("^" in step or "_" in step or "{" in step))
+
+
 def reply_equations(steps: list[str], evaluate: bool) -> list[dict[str, Any]]:
     """step_equations with the syntax chosen per step: LaTeX where the step has LaTeX
     (see _LATEX_IN_STEP), else plain (annotations, then prose equations)."""
     latex = {
-        i
-        for i, step in enumerate(steps)
-        if ("\\" in step or "$" in step) and _LATEX_IN_STEP.search(step)
+        i for i, step in enumerate(steps) if _may_hold_latex(step) and _LATEX_IN_STEP.search(step)
     }
     if not latex:
         return step_equations(steps, syntax="plain", evaluate=evaluate)
