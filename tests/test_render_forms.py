@@ -35,6 +35,7 @@ def _augment(tmp_path: Path, source: Path, form: str, style: str = "back", **kw)
         include_clean=kw.pop("include_clean", True),
         form=form,
         annotations=kw.pop("annotations", "auto"),
+        prm_prompt=kw.pop("prm_prompt", "question"),
     )
     augment_table(tmp_path / "ing" / "solutions.parquet", tmp_path / "aug", spec, **kw)
     table = pq.read_table(tmp_path / "aug" / "samples.parquet")
@@ -150,6 +151,45 @@ def test_prm_form(tmp_path: Path) -> None:
         else:
             assert s["labels"][-1] is False and all(s["labels"][:-1])
             assert s["completions"][-1] == s["errors"][0]["wrong_text"]
+
+
+def test_prm_prompt_is_the_problem_as_asked(tmp_path: Path) -> None:
+    """TRL's stepwise supervision wants the problem statement as `prompt`, not the style's
+    template ("Question: ...\nAnswer: "); a chat's problem is its last user turn."""
+    samples = _augment(tmp_path / "q", CHAT / "messages.jsonl", "prm", transforms=("reorder",))
+    assert samples
+    for s in samples:
+        assert s["prompt"] == s["question"]
+        assert not s["prompt"].startswith("Question: ")
+    follow_up = next(s for s in samples if s["question"].startswith("Now add 7"))
+    assert follow_up["prompt"] == "Now add 7 to that and tell me the result."
+    styled = _augment(
+        tmp_path / "s",
+        CHAT / "messages.jsonl",
+        "prm",
+        transforms=("reorder",),
+        prm_prompt="style",
+    )
+    assert styled and all(s["prompt"] == f"Question: {s['question']}\nAnswer: " for s in styled)
+    assert all(s["text"] == s["prompt"] + s["completion"] for s in styled)
+
+
+@pytest.mark.corpora
+def test_prm_on_gsm8k_prompt_and_labels(tmp_path: Path) -> None:
+    lines = corpus("gsm8k/train.jsonl").read_text().splitlines()[:150]
+    head = tmp_path / "gsm.jsonl"
+    head.write_text("\n".join(lines) + "\n")
+    questions = {json.loads(line)["question"] for line in lines}
+    samples = _augment(tmp_path, head, "prm", transforms=("reorder", "arith"), limit=150)
+    wrong = 0
+    for s in samples:
+        assert s["prompt"] in questions and s["prompt"] == s["question"]
+        assert len(s["completions"]) == len(s["labels"]) > 0
+        assert all("<<" not in c for c in s["completions"]) or s["style"] == "back"
+        if s["kind"] != "clean":
+            wrong += 1
+            assert s["labels"][-1] is False and all(s["labels"][:-1])
+    assert wrong >= 50
 
 
 def test_prm_from_corpus_labels() -> None:

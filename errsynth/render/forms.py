@@ -14,8 +14,11 @@ validated; a form *adds* columns built from it:
 * ``trl``: TRL's conversational prompt/completion, as ``prompt_messages`` and
   ``completion_messages`` (rename them to ``prompt``/``completion`` for TRL; the string
   columns of those names stay the style's).
-* ``prm``: TRL's stepwise supervision: ``completions`` (step strings) and ``labels``
-  (bools); see :func:`prm_columns`.
+* ``prm``: TRL's stepwise supervision: ``prompt`` (the problem as the user asked it: the
+  row's question, which for a chat is its last user turn; ``prm_prompt="style"`` keeps the
+  style's templated prompt instead), ``completions`` (step strings) and ``labels`` (bools);
+  see :func:`prm_columns`. Under this form ``text`` stays the style's rendering, so
+  ``text == prompt + completion`` only holds with ``prm_prompt="style"``.
 
 Removing ``content[attempt_start:insert_end]`` for every entry of ``message_errors`` (in
 reverse order) gives back the original reply text exactly (:func:`strip_message_attempts`).
@@ -33,6 +36,8 @@ from errsynth.types.candidates import Candidate
 
 FORMS: tuple[str, ...] = ("text", "prompt_completion", "messages", "sharegpt", "trl", "prm")
 CHAT_FORMS: tuple[str, ...] = ("messages", "sharegpt", "trl")
+#: Where a prm row's ``prompt`` comes from: the problem itself, or the style's template.
+PRM_PROMPTS: tuple[str, ...] = ("question", "style")
 
 SHAREGPT_ROLES = {
     "system": "system",
@@ -282,24 +287,34 @@ def check_form(form: str, style: str) -> None:
         )
 
 
+def check_prm_prompt(prm_prompt: str) -> None:
+    if prm_prompt not in PRM_PROMPTS:
+        raise ValueError(f"prm_prompt must be one of {', '.join(PRM_PROMPTS)}; got {prm_prompt!r}")
+
+
 def finish_sample(
     sample: dict[str, Any],
     row: Mapping[str, Any],
     candidate: Candidate | None,
     form: str,
     annotations: str,
+    prm_prompt: str = "question",
 ) -> dict[str, Any]:
     """The sample with its form's columns added and, when asked, annotations stripped
     from every text column (spans moved). `sample` is a SAMPLE_SCHEMA row of the style's
-    rendering; `candidate` None for a clean sample."""
+    rendering; `candidate` None for a clean sample. `prm_prompt` (form prm): see
+    :data:`PRM_PROMPTS`."""
     strip = strips(annotations, sample["style"])
     extra: dict[str, Any] = dict.fromkeys(FORM_COLUMNS)
     if form in CHAT_FORMS:
         extra.update(chat_columns(row, sample, form, strip))
     elif form == "prm":
         extra.update(prm_columns(row, candidate, strip))
+        check_prm_prompt(prm_prompt)
+        if prm_prompt == "question":
+            extra["prompt"] = strip_text(row["question"]) if strip else row["question"]
     out = strip_rendered_columns(sample) if strip else dict(sample)
-    out.update({k: v for k, v in extra.items() if k != "messages"})
+    out.update({k: v for k, v in extra.items() if k != "messages"})  # prompt too, for prm
     if "messages" in extra:
         out["messages"] = extra["messages"]
     return out
