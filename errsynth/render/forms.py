@@ -287,6 +287,35 @@ def check_form(form: str, style: str) -> None:
         )
 
 
+def chat_form_of(sample: Mapping[str, Any]) -> str | None:
+    """The chat form a finished sample was written in (from its columns), or None."""
+    if sample.get("message_errors") is None:
+        return None
+    if sample.get("conversations") is not None:
+        return "sharegpt"
+    if sample.get("prompt_messages") is not None:
+        return "trl"
+    return "messages"
+
+
+def rewritten_chat_columns(
+    row: Mapping[str, Any], sample: Mapping[str, Any], columns: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The chat-form columns of a rewrite of `sample` (a finished chat-form sample of `row`):
+    `columns` are the rewrite's ``text`` and ``errors`` (every attempt verbatim, its notice
+    reworded, the prose perhaps smoothed). The reply is rebuilt from the original reply with
+    each attempt and its new notice inserted where the form puts them, so stripping the
+    attempts still gives the original reply back; prose edits outside the attempts and
+    notices stay in ``text`` only. Annotations are stripped when `sample` had them stripped.
+    """
+    form = chat_form_of(sample)
+    if form is None:
+        raise ValueError("the sample was not written in a chat form")
+    annotated = any(strip_text(s) != s for s in row["steps"])
+    strip = annotated and strip_text(sample["text"]) == sample["text"]
+    return chat_columns(row, columns, form, strip)
+
+
 def check_prm_prompt(prm_prompt: str) -> None:
     if prm_prompt not in PRM_PROMPTS:
         raise ValueError(f"prm_prompt must be one of {', '.join(PRM_PROMPTS)}; got {prm_prompt!r}")
