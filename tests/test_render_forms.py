@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from errsynth.cli import main
 from errsynth.ingest.run import ingest
 from errsynth.render import StyleConfig
-from errsynth.render.annotations import glue_for
+from errsynth.render.annotations import glue_for, strip_text
 from errsynth.render.forms import prm_columns, strip_message_attempts, style_output_for
 from errsynth.schema import SAMPLE_SCHEMA
 from errsynth.steps.augment import AugmentSpec, augment_table
@@ -393,7 +393,143 @@ def test_inspect_filters_and_chat_turns(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "no rows" in res.output
 
 
-def test_chat_forms_refuse_record_styles(tmp_path: Path) -> None:
+def _conversation(s: dict, form: str) -> list[dict]:
+    """The messages a chat-form sample's message_errors index."""
+    if form == "messages":
+        return s["messages"]
+    if form == "trl":
+        return [*s["prompt_messages"], *s["completion_messages"]]
+    return [{"value": t["value"], "content": t["value"]} for t in s["conversations"]]
+
+
+def _check_record_chat(s: dict, form: str, original: dict, system: str | None) -> None:
+    """A lema/cac sample in a chat form: spans exact, the retraction in a later turn than
+    its attempt, the conversation's system prompt kept, the original reply at the end."""
+    messages = _conversation(s, form)
+    assert len(s["message_errors"]) == s["n_errors"] == len(s["errors"]) > 0
+    for me, e in zip(s["message_errors"], s["errors"], strict=True):
+        field = messages[me["message"]][me["field"]]
+        assert field[me["start"] : me["end"]] == e["wrong_text"]
+        assert (
+            field[me["attempt_start"] : me["attempt_end"]]
+            == (s["text"][e["attempt_start"] : e["attempt_end"]])
+        )
+        marker = messages[me["marker_message"]][me["marker_field"]]
+        retraction = marker[me["marker_start"] : me["marker_end"]]
+        assert retraction == s["text"][e["marker_start"] : e["marker_end"]]
+        assert me["marker_message"] > me["message"]
+        if s["style"] == "lema":
+            assert retraction.startswith("Incorrect step: ")
+            if form != "sharegpt":
+                assert messages[me["message"]]["role"] == "user"
+                assert messages[me["marker_message"]]["role"] == "assistant"
+        elif form != "sharegpt":
+            assert messages[me["message"]]["role"] == "assistant"
+    reply = strip_text(original["content"])
+    if form == "sharegpt":
+        assert messages[-1]["content"].endswith(reply)
+    else:
+        assert messages[-1]["role"] == "assistant"
+        assert messages[-1]["content"].endswith(reply)
+        thinking = original.get("reasoning_content")
+        assert messages[-1]["reasoning_content"] == (thinking and strip_text(thinking))
+    if system is not None:
+        assert messages[0]["content"] == system
+
+
+def _originals_by_question(path: Path) -> dict[str, tuple[dict, str | None]]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        msgs = json.loads(line)["messages"]
+        if isinstance(msgs, list) and all(isinstance(m, dict) for m in msgs):
+            users = [m for m in msgs if m.get("role") == "user"]
+            if users and msgs[-1].get("role") == "assistant":
+                reply = {**msgs[-1], "content": _text(msgs[-1]["content"])}
+                system = msgs[0]["content"] if msgs[0].get("role") == "system" else None
+                out[_text(users[-1]["content"])] = (reply, system)
+    return out
+
+
+@pytest.mark.parametrize("form", ["messages", "sharegpt", "trl"])
+@pytest.mark.parametrize("style", ["lema", "cac"])
+def test_record_styles_in_chat_forms(tmp_path: Path, style: str, form: str) -> None:
+    originals = _originals_by_question(CHAT / "messages.jsonl")
+    samples = _augment(tmp_path, CHAT / "messages.jsonl", form, style=style)
+    made = [s for s in samples if s["kind"] != "clean"]
+    assert len(made) >= 3
+    for s in made:
+        original, system = originals[s["question"]]
+        _check_record_chat(s, form, original, system)
+    if form == "trl":
+        for s in made:  # trl's completion is the final answer, the rest its prompt
+            assert len(s["completion_messages"]) == 1
+            assert s["prompt_messages"][-1]["role"] == "user"
+    for s in samples:
+        if s["kind"] == "clean":  # a clean row is the conversation as it came
+            original, _ = originals[s["question"]]
+            msgs = _conversation(s, form)
+            assert msgs[-1]["content"].endswith(strip_text(original["content"]))
+            assert s["message_errors"] == []
+
+
+def test_cac_rounds_in_messages_form(tmp_path: Path) -> None:
+    rows = []
+    for k in range(12):
+        a, b, c = k + 3, k + 5, k + 2
+        rows.append(
+            {
+                "messages": [
+                    {"role": "system", "content": "Show your work."},
+                    {"role": "user", "content": f"Ann has {a} pens, gets {b}, then {c}. Total?"},
+                    {
+                        "role": "assistant",
+                        "content": f"First {a} + {b} = {a + b}.\nThen {a + b} + {c} = "
+                        f"{a + b + c}.\nSo {a + b + c} - 0 = {a + b + c}.\n"
+                        f"The answer is {a + b + c}.",
+                    },
+                ]
+            }
+        )
+    path = tmp_path / "pens.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest([path], tmp_path / "ing")
+    spec = AugmentSpec(
+        transforms=[make_transform("arith", rate=0.9, min_errors=2)],
+        style=StyleConfig(name="cac", output="messages", rounds=3),
+        form="messages",
+    )
+    augment_table(tmp_path / "ing" / "solutions.parquet", tmp_path / "aug", spec)
+    samples = pq.read_table(tmp_path / "aug" / "samples.parquet").to_pylist()
+    originals = _originals_by_question(path)
+    multi = [s for s in samples if s["n_errors"] >= 2]
+    assert multi
+    for s in samples:
+        original, system = originals[s["question"]]
+        _check_record_chat(s, "messages", original, system)
+        roles = [m["role"] for m in s["messages"]]
+        assert roles == ["system", "user"] + ["assistant", "user"] * s["n_errors"] + ["assistant"]
+        # the n-th critique stands in the turn after the n-th wrong answer
+        for n, me in enumerate(s["message_errors"]):
+            assert (me["message"], me["marker_message"]) == (2 + 2 * n, 4 + 2 * n)
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("style", ["lema", "cac"])
+def test_record_styles_on_gsm8k_in_chat_form(tmp_path: Path, style: str) -> None:
+    records = _chat_records("gsm8k", 200)
+    path = tmp_path / "gsm8k_chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    originals = _originals_by_question(path)
+    samples = _augment(tmp_path, path, "messages", style=style, transforms=("reorder", "arith"))
+    made = [s for s in samples if s["kind"] != "clean"]
+    assert len(made) >= 120
+    for s in made:
+        original, system = originals[s["question"]]
+        _check_record_chat(s, "messages", original, system)
+        assert "<<" not in s["messages"][-1]["content"]  # auto strips in lema and cac
+
+
+def test_cli_record_style_in_chat_form(tmp_path: Path) -> None:
     res = CliRunner().invoke(
         main,
         [
@@ -405,9 +541,14 @@ def test_chat_forms_refuse_record_styles(tmp_path: Path) -> None:
             "lema",
             "--form",
             "messages",
+            "-q",
         ],
     )
-    assert res.exit_code == 2 and "inline" not in res.output and "lema" in res.output
+    assert res.exit_code == 0, res.output
+    rows = pq.read_table(tmp_path / "o" / "samples.parquet").to_pylist()
+    assert any(r["message_errors"] for r in rows)
+    res = CliRunner().invoke(main, ["inspect", str(tmp_path / "o"), "-n", "3"])
+    assert res.exit_code == 0 and "Incorrect step" in res.output
 
 
 _REPLY = st.text(alphabet=st.sampled_from(list("ab 12.=\n$\\[]<>think/")), max_size=120)
