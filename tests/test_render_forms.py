@@ -16,13 +16,21 @@ from hypothesis import strategies as st
 
 from errsynth.cli import main
 from errsynth.ingest.run import ingest
-from errsynth.render import StyleConfig
+from errsynth.render import StyleConfig, render
 from errsynth.render.annotations import glue_for, strip_text
-from errsynth.render.forms import prm_columns, strip_message_attempts, style_output_for
+from errsynth.render.config import step_separator
+from errsynth.render.forms import (
+    finish_sample,
+    prm_columns,
+    strip_message_attempts,
+    style_output_for,
+)
 from errsynth.schema import SAMPLE_SCHEMA
 from errsynth.steps.augment import AugmentSpec, augment_table
 from errsynth.transforms import make_transform
 from errsynth.transforms.protected import protected_positions
+from errsynth.types.candidates import Candidate
+from tests.test_render_properties import candidates, step_text
 
 CHAT = Path(__file__).parent / "data" / "chat"
 
@@ -622,3 +630,82 @@ def test_notice_glue_reads_the_whole_written_attempt() -> None:
     style = StyleConfig(name="natural")
     got = render(cand, style, random.Random(0))
     assert round_trip_ok(cand, got, style, render_clean(row, style)) == (True, "")
+
+
+_CONTEXTS = st.sampled_from(
+    [
+        [],
+        [{"role": "system", "content": "Be exact. <<2*3=6>>"}],
+        [
+            {"role": "system", "content": "sys"},
+            {"role": "user", "content": "What is 2+2?"},
+            {"role": "assistant", "content": "4"},
+        ],
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cand=candidates(),
+    style_name=st.sampled_from(["lema", "cac"]),
+    form=st.sampled_from(["messages", "sharegpt", "trl"]),
+    rounds=st.integers(1, 4),
+    before=_CONTEXTS,
+    thinking=st.one_of(st.none(), step_text),
+    annotations=st.sampled_from(["keep", "strip"]),
+    seed=st.integers(0, 2**32),
+)
+def test_record_chat_spans_exact_for_any_steps(
+    cand, style_name, form, rounds, before, thinking, annotations, seed
+) -> None:
+    """Any steps (the layouts' own words included), any context and thinking: every span
+    of a lema/cac chat is exact and the conversation ends with the original reply."""
+    if not cand.attempts:
+        return
+    reply = step_separator(cand.row).join(cand.row["steps"]) + " <<1+1=2>>2"
+    chat = {
+        "form": "messages",
+        "context": [*before, {"role": "user", "content": cand.row["question"]}],
+        "roles": None,
+        "content": reply,
+        "reasoning": thinking,
+        "steps": [],
+        "n_reasoning_steps": 0,
+    }
+    row = {**cand.row, "meta": json.dumps({"chat": chat})}
+    cand = Candidate(row=row, transform=cand.transform, attempts=cand.attempts)
+    style = StyleConfig(name=style_name, output=style_output_for(form), rounds=rounds)
+    sample = render(cand, style, random.Random(seed)).columns()
+    s = finish_sample(sample, row, cand, form, annotations)
+    strip = annotations == "strip"
+    messages = _conversation(s, form)
+    for me, e in zip(s["message_errors"], s["errors"], strict=True):
+        field = messages[me["message"]][me["field"]]
+        assert field[me["start"] : me["end"]] == e["wrong_text"]
+        assert (
+            field[me["attempt_start"] : me["attempt_end"]]
+            == (s["text"][e["attempt_start"] : e["attempt_end"]])
+        )
+        marker = messages[me["marker_message"]][me["marker_field"]]
+        assert (
+            marker[me["marker_start"] : me["marker_end"]]
+            == (s["text"][e["marker_start"] : e["marker_end"]])
+        )
+        assert me["message"] < me["marker_message"]
+    want = strip_text(reply) if strip else reply
+    assert messages[-1]["content"].endswith(want)
+    if form != "sharegpt":
+        want_thinking = strip_text(thinking) if strip and thinking else thinking
+        assert messages[-1]["reasoning_content"] == want_thinking
+        assert messages[: len(before)] == [
+            {
+                **m,
+                "content": strip_text(m["content"]) if strip else m["content"],
+                "reasoning_content": None,
+                "tool_calls": None,
+                "tool_call_id": None,
+                "name": None,
+            }
+            for m in before
+        ]
