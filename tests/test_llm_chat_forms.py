@@ -34,7 +34,9 @@ def _smooth(op: str, reply: dict) -> str | None:
     return SMOOTHING + reply["text"] if op == "paraphrase" else None
 
 
-def _run(tmp_path: Path, source: Path, form: str, style: str = "natural") -> list[dict]:
+def _run(
+    tmp_path: Path, source: Path, form: str, style: str = "natural", op: str = "llm_paraphrase"
+) -> list[dict]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "run"
     recipe = tmp_path / "r.yaml"
@@ -48,24 +50,24 @@ process:
       transforms: [{{reorder: {{rate: 0.5}}}}, {{arith: {{rate: 0.5}}}}]
       style: {{name: {style}}}
       include_clean: true
-  - llm_paraphrase:
+  - {op}:
       model: test-model
       client: {{base_url: http://127.0.0.1:9/v1, api_key_env: ERRSYNTH_TEST_KEY,
                timeout_s: 2.0, max_retries: 2, backoff_base_s: 0.01, backoff_max_s: 0.05}}
-      kinds: [reorder, arith]
+      {"kinds: [reorder, arith]" if op == "llm_paraphrase" else f"style: {{name: {style}}}"}
 output:
   shard_rows: 100000
   form: {form}
 """
     )
     with FakeLLM(responder=Oracle(out, _smooth)) as server:
-        sets = [f"process.1.llm_paraphrase.client.base_url={server.url}"]
+        sets = [f"process.1.{op}.client.base_url={server.url}"]
         manifest = run_recipe(load_recipe(recipe, sets), out)
-    stage = next(s for s in manifest["stages"] if s["stage"].endswith("llm_paraphrase"))
-    per = stage["per_operator"]["llm_paraphrase"]
+    stage = next(s for s in manifest["stages"] if s["stage"].endswith(op))
+    per = stage["per_operator"][op]
     assert per["candidates"] == per["emitted"] + per["rejected"]
     rows: list[dict] = []
-    for p in sorted((out / "stages").glob("*-llm_paraphrase/data/chunk-*.parquet")):
+    for p in sorted((out / "stages").glob(f"*-{op}/data/chunk-*.parquet")):
         rows += pq.read_table(p).to_pylist()
     return rows
 
@@ -191,3 +193,30 @@ def test_paraphrase_of_gsm8k_in_chat_form_round_trips(tmp_path: Path) -> None:
         assert "<<" not in stripped
         assert stripped == strip_text(original["content"])
         assert reply["content"].count(NOTICE) == len(errors)
+
+
+@pytest.mark.parametrize("form", ["messages", "prm"])
+def test_llm_mistake_samples_written_in_the_input_form(tmp_path: Path, form: str) -> None:
+    source = CHAT / "messages.jsonl"
+    originals = _originals(source)
+    rows = _run(tmp_path, source, form, op="llm_mistake")
+    made = [r for r in rows if r["kind"] == "llm_mistake"]
+    assert made
+    for r in made:
+        e = r["errors"][0]
+        if form == "prm":
+            assert r["prompt"] == r["question"]
+            assert r["completions"][-1] == e["wrong_text"] and r["labels"][-1] is False
+            continue
+        (me,) = r["message_errors"]
+        reply = r["messages"][-1]
+        field = reply[me["field"]]
+        assert field[me["start"] : me["end"]] == e["wrong_text"]
+        assert (
+            field[me["marker_start"] : me["marker_end"]]
+            == (r["text"][e["marker_start"] : e["marker_end"]])
+        )
+        original = originals[r["question"]]
+        got = strip_message_attempts(reply[me["field"]], [me])
+        want = original["content"] if me["field"] == "content" else original["reasoning_content"]
+        assert got == strip_text(want)

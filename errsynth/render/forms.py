@@ -368,9 +368,24 @@ def rewritten_chat_columns(
     form = chat_form_of(sample)
     if form is None:
         raise ValueError("the sample was not written in a chat form")
+    _, annotations, _ = form_settings(sample, row) or (form, "keep", "question")
+    return chat_columns(row, columns, form, annotations == "strip")
+
+
+def form_settings(sample: Mapping[str, Any], row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(form, annotations, prm_prompt) a finished sample of `row` was written with, read
+    back from its columns, so that a sample made from it (an LLM operator's) is written
+    the same way; None for the text and prompt_completion forms (no columns added)."""
+    form = chat_form_of(sample)
+    if form is None and sample.get("completions") is not None:
+        form = "prm"
+    if form is None:
+        return None
     annotated = any(strip_text(s) != s for s in row["steps"])
-    strip = annotated and strip_text(sample["text"]) == sample["text"]
-    return chat_columns(row, columns, form, strip)
+    stripped = annotated and strip_text(sample["text"]) == sample["text"]
+    question = row["question"]
+    asked = sample["prompt"] in (question, strip_text(question))
+    return form, "strip" if stripped else "keep", "question" if asked else "style"
 
 
 def check_prm_prompt(prm_prompt: str) -> None:
