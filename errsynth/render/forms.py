@@ -273,7 +273,8 @@ def _sharegpt(messages: list[dict[str, Any]], roles: Sequence[str] | None) -> li
 
 
 def strip_message_attempts(content: str, message_errors: Sequence[Mapping[str, Any]]) -> str:
-    """`content` with every attempt, notice and separator inserted into it removed."""
+    """`content` with every attempt, notice and separator inserted into it removed: the
+    original reply, for the inline styles (lema and cac insert nothing into the reply)."""
     for e in sorted(message_errors, key=lambda e: e["attempt_start"], reverse=True):
         content = content[: e["attempt_start"]] + content[e["insert_end"] :]
     return content
@@ -365,10 +366,10 @@ def rewritten_chat_columns(
     attempts still gives the original reply back; prose edits outside the attempts and
     notices stay in ``text`` only. Annotations are stripped when `sample` had them stripped.
     """
-    form = chat_form_of(sample)
-    if form is None:
+    settings = form_settings(sample, row)
+    if settings is None or settings[0] not in CHAT_FORMS:
         raise ValueError("the sample was not written in a chat form")
-    _, annotations, _ = form_settings(sample, row) or (form, "keep", "question")
+    form, annotations, _ = settings
     return chat_columns(row, columns, form, annotations == "strip")
 
 

@@ -19,7 +19,7 @@ attempt in ``messages[message][field]`` (lema: the user turn; cac: the wrong ans
 assistant turn), the retraction (lema's ``Incorrect step: k`` line, cac's critique) in
 ``messages[marker_message][marker_field]``. Nothing is inserted into the original reply,
 so ``insert_end == attempt_end``; the round trip is that the last message ends with the
-original reply (:func:`record_reply_ok`).
+original reply exactly (its thinking equal to the original's).
 """
 
 from __future__ import annotations
@@ -134,12 +134,3 @@ def _stripped(
             e[key] = maps[e["marker_message"]](e[key])
         moved.append(e)
     return out, moved
-
-
-def record_reply_ok(
-    messages: Sequence[Mapping[str, Any]], content: str, reasoning: str | None
-) -> bool:
-    """Whether the last message holds the original reply: its content ends with `content`
-    and its thinking is `reasoning`."""
-    last = messages[-1]
-    return last["content"].endswith(content) and last.get("reasoning_content") == reasoning
