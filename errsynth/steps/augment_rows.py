@@ -241,7 +241,9 @@ def augment_row(
         clean = render_clean(row, style)
         keys = _sample_json(spec, "clean", {})
         sample = _sample_row(row, "clean", clean, style, spec.seed, {}, keys)
-        samples.append(finish_sample(sample, row, None, spec.form, spec.annotations, spec.prm_prompt))
+        samples.append(
+            finish_sample(sample, row, None, spec.form, spec.annotations, spec.prm_prompt)
+        )
     needs_clean = clean is None and style.name in INLINE_STYLES
     draws = style_draws(style)
     for t in spec.transforms:
@@ -278,9 +280,9 @@ def augment_row(
         st.steps_with_attempt += len({a.at for a in attempts})
         keys = _sample_json(spec, t.name, candidate.params)
         sample = _sample_row(row, t.name, rendered, style, spec.seed, candidate.params, keys)
-        samples.append(finish_sample(
-                sample, row, candidate, spec.form, spec.annotations, spec.prm_prompt
-            ))
+        samples.append(
+            finish_sample(sample, row, candidate, spec.form, spec.annotations, spec.prm_prompt)
+        )
     return samples, rejects
 
 
