@@ -116,9 +116,13 @@ MESSAGE_ERROR = pa.struct(
         pa.field("end", pa.int32(), nullable=False),
         pa.field("attempt_start", pa.int32(), nullable=False),
         pa.field("attempt_end", pa.int32(), nullable=False),
-        pa.field("marker_start", pa.int32(), nullable=False),
+        pa.field("marker_start", pa.int32(), nullable=False),  # in the marker's message
         pa.field("marker_end", pa.int32(), nullable=False),
         pa.field("insert_end", pa.int32(), nullable=False),  # end of what was inserted
+        # where the retraction stands: the same message field for the inline styles, a
+        # later turn for lema (its correction) and cac (its critique)
+        pa.field("marker_message", pa.int32(), nullable=False),
+        pa.field("marker_field", pa.string(), nullable=False),
     ]
 )
 
@@ -185,8 +189,10 @@ _DESCRIPTIONS = {
     "messages": "OpenAI-style chat turns, when the style or output is a chat; with form "
     "messages, the whole conversation in the shape it came in (system prompt, earlier turns, "
     "tool calls, the reply with its thinking) with the attempts inside the reply.",
-    "message_errors": "Chat forms: each attempt's spans inside messages[message][field]; "
-    "removing [attempt_start, insert_end) gives the original reply back.",
+    "message_errors": "Chat forms: each attempt's spans inside messages[message][field], its "
+    "retraction's inside messages[marker_message][marker_field]; inline styles: removing "
+    "[attempt_start, insert_end) gives the original reply back; lema/cac: the last message "
+    "ends with the original reply.",
     "conversations": "Form sharegpt: the conversation as {from, value} turns.",
     "prompt_messages": "Form trl: the conversational prompt (TRL's prompt column).",
     "completion_messages": "Form trl: the assistant reply (TRL's completion column).",

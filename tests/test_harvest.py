@@ -377,7 +377,8 @@ def test_cli_errors_say_what_to_do(tmp_path: Path) -> None:
                 sampling=Sampling("m"),
                 form="messages",
                 style=__import__("errsynth.render", fromlist=["StyleConfig"]).StyleConfig(
-                    name="lema", output="messages"
+                    name="lema",
+                    output="text",  # lema goes into chat forms, as a chat layout
                 ),
             ),
             tmp_path / "y",

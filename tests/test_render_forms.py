@@ -16,13 +16,21 @@ from hypothesis import strategies as st
 
 from errsynth.cli import main
 from errsynth.ingest.run import ingest
-from errsynth.render import StyleConfig
-from errsynth.render.annotations import glue_for
-from errsynth.render.forms import prm_columns, strip_message_attempts, style_output_for
+from errsynth.render import StyleConfig, render
+from errsynth.render.annotations import glue_for, strip_text
+from errsynth.render.config import step_separator
+from errsynth.render.forms import (
+    finish_sample,
+    prm_columns,
+    strip_message_attempts,
+    style_output_for,
+)
 from errsynth.schema import SAMPLE_SCHEMA
 from errsynth.steps.augment import AugmentSpec, augment_table
 from errsynth.transforms import make_transform
 from errsynth.transforms.protected import protected_positions
+from errsynth.types.candidates import Candidate
+from tests.test_render_properties import candidates, step_text
 
 CHAT = Path(__file__).parent / "data" / "chat"
 
@@ -35,6 +43,7 @@ def _augment(tmp_path: Path, source: Path, form: str, style: str = "back", **kw)
         include_clean=kw.pop("include_clean", True),
         form=form,
         annotations=kw.pop("annotations", "auto"),
+        prm_prompt=kw.pop("prm_prompt", "question"),
     )
     augment_table(tmp_path / "ing" / "solutions.parquet", tmp_path / "aug", spec, **kw)
     table = pq.read_table(tmp_path / "aug" / "samples.parquet")
@@ -150,6 +159,45 @@ def test_prm_form(tmp_path: Path) -> None:
         else:
             assert s["labels"][-1] is False and all(s["labels"][:-1])
             assert s["completions"][-1] == s["errors"][0]["wrong_text"]
+
+
+def test_prm_prompt_is_the_problem_as_asked(tmp_path: Path) -> None:
+    """TRL's stepwise supervision wants the problem statement as `prompt`, not the style's
+    template ("Question: ...\nAnswer: "); a chat's problem is its last user turn."""
+    samples = _augment(tmp_path / "q", CHAT / "messages.jsonl", "prm", transforms=("reorder",))
+    assert samples
+    for s in samples:
+        assert s["prompt"] == s["question"]
+        assert not s["prompt"].startswith("Question: ")
+    follow_up = next(s for s in samples if s["question"].startswith("Now add 7"))
+    assert follow_up["prompt"] == "Now add 7 to that and tell me the result."
+    styled = _augment(
+        tmp_path / "s",
+        CHAT / "messages.jsonl",
+        "prm",
+        transforms=("reorder",),
+        prm_prompt="style",
+    )
+    assert styled and all(s["prompt"] == f"Question: {s['question']}\nAnswer: " for s in styled)
+    assert all(s["text"] == s["prompt"] + s["completion"] for s in styled)
+
+
+@pytest.mark.corpora
+def test_prm_on_gsm8k_prompt_and_labels(tmp_path: Path) -> None:
+    lines = corpus("gsm8k/train.jsonl").read_text().splitlines()[:150]
+    head = tmp_path / "gsm.jsonl"
+    head.write_text("\n".join(lines) + "\n")
+    questions = {json.loads(line)["question"] for line in lines}
+    samples = _augment(tmp_path, head, "prm", transforms=("reorder", "arith"), limit=150)
+    wrong = 0
+    for s in samples:
+        assert s["prompt"] in questions and s["prompt"] == s["question"]
+        assert len(s["completions"]) == len(s["labels"]) > 0
+        assert all("<<" not in c for c in s["completions"]) or s["style"] == "back"
+        if s["kind"] != "clean":
+            wrong += 1
+            assert s["labels"][-1] is False and all(s["labels"][:-1])
+    assert wrong >= 50
 
 
 def test_prm_from_corpus_labels() -> None:
@@ -353,7 +401,143 @@ def test_inspect_filters_and_chat_turns(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "no rows" in res.output
 
 
-def test_chat_forms_refuse_record_styles(tmp_path: Path) -> None:
+def _conversation(s: dict, form: str) -> list[dict]:
+    """The messages a chat-form sample's message_errors index."""
+    if form == "messages":
+        return s["messages"]
+    if form == "trl":
+        return [*s["prompt_messages"], *s["completion_messages"]]
+    return [{"value": t["value"], "content": t["value"]} for t in s["conversations"]]
+
+
+def _check_record_chat(s: dict, form: str, original: dict, system: str | None) -> None:
+    """A lema/cac sample in a chat form: spans exact, the retraction in a later turn than
+    its attempt, the conversation's system prompt kept, the original reply at the end."""
+    messages = _conversation(s, form)
+    assert len(s["message_errors"]) == s["n_errors"] == len(s["errors"]) > 0
+    for me, e in zip(s["message_errors"], s["errors"], strict=True):
+        field = messages[me["message"]][me["field"]]
+        assert field[me["start"] : me["end"]] == e["wrong_text"]
+        assert (
+            field[me["attempt_start"] : me["attempt_end"]]
+            == (s["text"][e["attempt_start"] : e["attempt_end"]])
+        )
+        marker = messages[me["marker_message"]][me["marker_field"]]
+        retraction = marker[me["marker_start"] : me["marker_end"]]
+        assert retraction == s["text"][e["marker_start"] : e["marker_end"]]
+        assert me["marker_message"] > me["message"]
+        if s["style"] == "lema":
+            assert retraction.startswith("Incorrect step: ")
+            if form != "sharegpt":
+                assert messages[me["message"]]["role"] == "user"
+                assert messages[me["marker_message"]]["role"] == "assistant"
+        elif form != "sharegpt":
+            assert messages[me["message"]]["role"] == "assistant"
+    reply = strip_text(original["content"])
+    if form == "sharegpt":
+        assert messages[-1]["content"].endswith(reply)
+    else:
+        assert messages[-1]["role"] == "assistant"
+        assert messages[-1]["content"].endswith(reply)
+        thinking = original.get("reasoning_content")
+        assert messages[-1]["reasoning_content"] == (thinking and strip_text(thinking))
+    if system is not None:
+        assert messages[0]["content"] == system
+
+
+def _originals_by_question(path: Path) -> dict[str, tuple[dict, str | None]]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        msgs = json.loads(line)["messages"]
+        if isinstance(msgs, list) and all(isinstance(m, dict) for m in msgs):
+            users = [m for m in msgs if m.get("role") == "user"]
+            if users and msgs[-1].get("role") == "assistant":
+                reply = {**msgs[-1], "content": _text(msgs[-1]["content"])}
+                system = msgs[0]["content"] if msgs[0].get("role") == "system" else None
+                out[_text(users[-1]["content"])] = (reply, system)
+    return out
+
+
+@pytest.mark.parametrize("form", ["messages", "sharegpt", "trl"])
+@pytest.mark.parametrize("style", ["lema", "cac"])
+def test_record_styles_in_chat_forms(tmp_path: Path, style: str, form: str) -> None:
+    originals = _originals_by_question(CHAT / "messages.jsonl")
+    samples = _augment(tmp_path, CHAT / "messages.jsonl", form, style=style)
+    made = [s for s in samples if s["kind"] != "clean"]
+    assert len(made) >= 3
+    for s in made:
+        original, system = originals[s["question"]]
+        _check_record_chat(s, form, original, system)
+    if form == "trl":
+        for s in made:  # trl's completion is the final answer, the rest its prompt
+            assert len(s["completion_messages"]) == 1
+            assert s["prompt_messages"][-1]["role"] == "user"
+    for s in samples:
+        if s["kind"] == "clean":  # a clean row is the conversation as it came
+            original, _ = originals[s["question"]]
+            msgs = _conversation(s, form)
+            assert msgs[-1]["content"].endswith(strip_text(original["content"]))
+            assert s["message_errors"] == []
+
+
+def test_cac_rounds_in_messages_form(tmp_path: Path) -> None:
+    rows = []
+    for k in range(12):
+        a, b, c = k + 3, k + 5, k + 2
+        rows.append(
+            {
+                "messages": [
+                    {"role": "system", "content": "Show your work."},
+                    {"role": "user", "content": f"Ann has {a} pens, gets {b}, then {c}. Total?"},
+                    {
+                        "role": "assistant",
+                        "content": f"First {a} + {b} = {a + b}.\nThen {a + b} + {c} = "
+                        f"{a + b + c}.\nSo {a + b + c} - 0 = {a + b + c}.\n"
+                        f"The answer is {a + b + c}.",
+                    },
+                ]
+            }
+        )
+    path = tmp_path / "pens.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest([path], tmp_path / "ing")
+    spec = AugmentSpec(
+        transforms=[make_transform("arith", rate=0.9, min_errors=2)],
+        style=StyleConfig(name="cac", output="messages", rounds=3),
+        form="messages",
+    )
+    augment_table(tmp_path / "ing" / "solutions.parquet", tmp_path / "aug", spec)
+    samples = pq.read_table(tmp_path / "aug" / "samples.parquet").to_pylist()
+    originals = _originals_by_question(path)
+    multi = [s for s in samples if s["n_errors"] >= 2]
+    assert multi
+    for s in samples:
+        original, system = originals[s["question"]]
+        _check_record_chat(s, "messages", original, system)
+        roles = [m["role"] for m in s["messages"]]
+        assert roles == ["system", "user"] + ["assistant", "user"] * s["n_errors"] + ["assistant"]
+        # the n-th critique stands in the turn after the n-th wrong answer
+        for n, me in enumerate(s["message_errors"]):
+            assert (me["message"], me["marker_message"]) == (2 + 2 * n, 4 + 2 * n)
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("style", ["lema", "cac"])
+def test_record_styles_on_gsm8k_in_chat_form(tmp_path: Path, style: str) -> None:
+    records = _chat_records("gsm8k", 200)
+    path = tmp_path / "gsm8k_chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    originals = _originals_by_question(path)
+    samples = _augment(tmp_path, path, "messages", style=style, transforms=("reorder", "arith"))
+    made = [s for s in samples if s["kind"] != "clean"]
+    assert len(made) >= 120
+    for s in made:
+        original, system = originals[s["question"]]
+        _check_record_chat(s, "messages", original, system)
+        assert "<<" not in s["messages"][-1]["content"]  # auto strips in lema and cac
+
+
+def test_cli_record_style_in_chat_form(tmp_path: Path) -> None:
     res = CliRunner().invoke(
         main,
         [
@@ -365,9 +549,14 @@ def test_chat_forms_refuse_record_styles(tmp_path: Path) -> None:
             "lema",
             "--form",
             "messages",
+            "-q",
         ],
     )
-    assert res.exit_code == 2 and "inline" not in res.output and "lema" in res.output
+    assert res.exit_code == 0, res.output
+    rows = pq.read_table(tmp_path / "o" / "samples.parquet").to_pylist()
+    assert any(r["message_errors"] for r in rows)
+    res = CliRunner().invoke(main, ["inspect", str(tmp_path / "o"), "-n", "3"])
+    assert res.exit_code == 0 and "Incorrect step" in res.output
 
 
 _REPLY = st.text(alphabet=st.sampled_from(list("ab 12.=\n$\\[]<>think/")), max_size=120)
@@ -441,3 +630,82 @@ def test_notice_glue_reads_the_whole_written_attempt() -> None:
     style = StyleConfig(name="natural")
     got = render(cand, style, random.Random(0))
     assert round_trip_ok(cand, got, style, render_clean(row, style)) == (True, "")
+
+
+_CONTEXTS = st.sampled_from(
+    [
+        [],
+        [{"role": "system", "content": "Be exact. <<2*3=6>>"}],
+        [
+            {"role": "system", "content": "sys"},
+            {"role": "user", "content": "What is 2+2?"},
+            {"role": "assistant", "content": "4"},
+        ],
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cand=candidates(),
+    style_name=st.sampled_from(["lema", "cac"]),
+    form=st.sampled_from(["messages", "sharegpt", "trl"]),
+    rounds=st.integers(1, 4),
+    before=_CONTEXTS,
+    thinking=st.one_of(st.none(), step_text),
+    annotations=st.sampled_from(["keep", "strip"]),
+    seed=st.integers(0, 2**32),
+)
+def test_record_chat_spans_exact_for_any_steps(
+    cand, style_name, form, rounds, before, thinking, annotations, seed
+) -> None:
+    """Any steps (the layouts' own words included), any context and thinking: every span
+    of a lema/cac chat is exact and the conversation ends with the original reply."""
+    if not cand.attempts:
+        return
+    reply = step_separator(cand.row).join(cand.row["steps"]) + " <<1+1=2>>2"
+    chat = {
+        "form": "messages",
+        "context": [*before, {"role": "user", "content": cand.row["question"]}],
+        "roles": None,
+        "content": reply,
+        "reasoning": thinking,
+        "steps": [],
+        "n_reasoning_steps": 0,
+    }
+    row = {**cand.row, "meta": json.dumps({"chat": chat})}
+    cand = Candidate(row=row, transform=cand.transform, attempts=cand.attempts)
+    style = StyleConfig(name=style_name, output=style_output_for(form), rounds=rounds)
+    sample = render(cand, style, random.Random(seed)).columns()
+    s = finish_sample(sample, row, cand, form, annotations)
+    strip = annotations == "strip"
+    messages = _conversation(s, form)
+    for me, e in zip(s["message_errors"], s["errors"], strict=True):
+        field = messages[me["message"]][me["field"]]
+        assert field[me["start"] : me["end"]] == e["wrong_text"]
+        assert (
+            field[me["attempt_start"] : me["attempt_end"]]
+            == (s["text"][e["attempt_start"] : e["attempt_end"]])
+        )
+        marker = messages[me["marker_message"]][me["marker_field"]]
+        assert (
+            marker[me["marker_start"] : me["marker_end"]]
+            == (s["text"][e["marker_start"] : e["marker_end"]])
+        )
+        assert me["message"] < me["marker_message"]
+    want = strip_text(reply) if strip else reply
+    assert messages[-1]["content"].endswith(want)
+    if form != "sharegpt":
+        want_thinking = strip_text(thinking) if strip and thinking else thinking
+        assert messages[-1]["reasoning_content"] == want_thinking
+        assert messages[: len(before)] == [
+            {
+                **m,
+                "content": strip_text(m["content"]) if strip else m["content"],
+                "reasoning_content": None,
+                "tool_calls": None,
+                "tool_call_id": None,
+                "name": None,
+            }
+            for m in before
+        ]

@@ -119,6 +119,14 @@ def _parse_params(pairs: tuple[str, ...], names: list[str]) -> dict[str, dict[st
     show_default=True,
     help="GSM8K calculator annotations <<a=b>>: auto strips them in natural, lema and cac.",
 )
+@click.option(
+    "--prm-prompt",
+    type=click.Choice(["question", "style"]),
+    default="question",
+    show_default=True,
+    help="--form prm: the prompt column is the problem as the user asked it (TRL's stepwise "
+    "supervision), or the style's templated prompt.",
+)
 @click.option("--rounds", type=int, default=1, show_default=True, help="cac style: check rounds.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--include-clean", is_flag=True, help="Also write each row's clean rendering.")
@@ -145,6 +153,7 @@ def augment(
     marker: str,
     output_form: str,
     annotations: str,
+    prm_prompt: str,
     rounds: int,
     seed: int,
     include_clean: bool,
@@ -200,6 +209,7 @@ def augment(
         include_clean=include_clean,
         form=output_form,
         annotations=annotations,
+        prm_prompt=prm_prompt,
     )
     with counter_progress("augment", "rows", disable=quiet) as advance:
         manifest = augment_table(table, out_dir, spec, on_progress=advance, limit=limit)

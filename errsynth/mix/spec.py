@@ -330,6 +330,7 @@ class OutputSpec:
                 "write_rejects",
                 "form",  # read by the augment operators (errsynth.render.forms)
                 "annotations",
+                "prm_prompt",
             },
             "output",
         )

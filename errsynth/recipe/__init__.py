@@ -260,13 +260,15 @@ def _resolved_entry(recipe: Recipe, entry: Any) -> Any:
         ]
         return {"decontaminate": params}
     if isinstance(entry, Mapping) and "augment" in entry:
-        # the recipe's output.form / output.annotations are every augment's defaults
+        # the recipe's output.form / annotations / prm_prompt are every augment's defaults
         output = recipe.data.get("output") or {}
         params = dict(entry["augment"] or {})
         if params.get("form") is None and output.get("form"):
             params["form"] = output["form"]
         if "annotations" not in params and output.get("annotations"):
             params["annotations"] = output["annotations"]
+        if "prm_prompt" not in params and output.get("prm_prompt"):
+            params["prm_prompt"] = output["prm_prompt"]
         if isinstance(params.get("transforms"), list):
             params["transforms"] = [_resolved_transform(recipe, t) for t in params["transforms"]]
         return {"augment": params}

@@ -11,14 +11,24 @@ validated; a form *adds* columns built from it:
   the thinking. ``message_errors`` gives each attempt's spans inside its message.
 * ``sharegpt``: the same as ``conversations`` turns ``{from, value}`` (human / gpt /
   system / observation / function_call; the record's own role names when it was ShareGPT).
+  A reply's separate thinking is written into its value as ``<think>…</think>``;
+  ``message_errors`` index the values (field ``value``).
 * ``trl``: TRL's conversational prompt/completion, as ``prompt_messages`` and
   ``completion_messages`` (rename them to ``prompt``/``completion`` for TRL; the string
   columns of those names stay the style's).
-* ``prm``: TRL's stepwise supervision: ``completions`` (step strings) and ``labels``
-  (bools); see :func:`prm_columns`.
+* ``prm``: TRL's stepwise supervision: ``prompt`` (the problem as the user asked it: the
+  row's question, which for a chat is its last user turn; ``prm_prompt="style"`` keeps the
+  style's templated prompt instead), ``completions`` (step strings) and ``labels`` (bools);
+  see :func:`prm_columns`. Under this form ``text`` stays the style's rendering, so
+  ``text == prompt + completion`` only holds with ``prm_prompt="style"``.
 
 Removing ``content[attempt_start:insert_end]`` for every entry of ``message_errors`` (in
 reverse order) gives back the original reply text exactly (:func:`strip_message_attempts`).
+Each entry also names where its retraction stands (``marker_message``, ``marker_field``):
+the attempt's own message field for the inline styles (back, igsm, natural). The record
+styles (lema, cac) keep their own turns inside the conversation, the wrong attempt in an
+earlier turn than its retraction, and end with the original reply as the correct
+solution (:mod:`errsynth.render.record_chat`).
 """
 
 from __future__ import annotations
@@ -28,11 +38,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from errsynth.render.annotations import OffsetMap, strip_rendered_columns, strip_text, strips
-from errsynth.render.config import step_separator
+from errsynth.render.config import STYLES, step_separator
+from errsynth.render.record_chat import RECORD_STYLES, record_chat
 from errsynth.types.candidates import Candidate
 
 FORMS: tuple[str, ...] = ("text", "prompt_completion", "messages", "sharegpt", "trl", "prm")
 CHAT_FORMS: tuple[str, ...] = ("messages", "sharegpt", "trl")
+#: Where a prm row's ``prompt`` comes from: the problem itself, or the style's template.
+PRM_PROMPTS: tuple[str, ...] = ("question", "style")
 
 SHAREGPT_ROLES = {
     "system": "system",
@@ -151,6 +164,10 @@ def chat_columns(
     """The columns a chat form adds (see the module docstring). `columns` are the sample's
     style columns, before annotations are stripped; `strip` removes them here too."""
     chat = chat_info(row)
+    if columns.get("style") in RECORD_STYLES and columns["errors"]:
+        context = _context_messages(chat)
+        messages, message_errors = record_chat(chat, context, row, columns, strip)
+        return _form_columns(form, messages, message_errors, roles=None)
     parts = _insertions(chat, columns["text"], columns["errors"])
     content, in_content = _apply(chat["content"], parts["content"])
     reasoning, in_reasoning = None, []
@@ -170,18 +187,42 @@ def chat_columns(
         **dict.fromkeys(_MESSAGE_KEYS),
     }
     index = len(context)
-    message_errors = [
-        {"message": index, "field": "reasoning_content", **e} for e in in_reasoning
-    ] + [{"message": index, "field": "content", **e} for e in in_content]
+    message_errors = [_located(e, index, "reasoning_content") for e in in_reasoning] + [
+        _located(e, index, "content") for e in in_content
+    ]
     message_errors.sort(key=lambda e: (e["field"] != "reasoning_content", e["attempt_start"]))
+    return _form_columns(form, [*context, reply], message_errors, chat.get("roles"))
+
+
+def _located(spans: Mapping[str, Any], message: int, field: str) -> dict[str, Any]:
+    """A message_errors entry: attempt and marker in the same message field."""
+    return {
+        "message": message,
+        "field": field,
+        "marker_message": message,
+        "marker_field": field,
+        **spans,
+    }
+
+
+def _form_columns(
+    form: str,
+    messages: list[dict[str, Any]],
+    message_errors: list[dict[str, Any]],
+    roles: Sequence[str] | None,
+) -> dict[str, Any]:
+    """The form's columns from the whole conversation (trl: the prompt is every message
+    but the last, the completion the last)."""
     out: dict[str, Any] = {"message_errors": message_errors}
+    cut = len(messages) - 1
     if form == "messages":
-        out["messages"] = [*context, reply]
+        out["messages"] = messages
     elif form == "sharegpt":
-        out["conversations"] = _sharegpt([*context, reply], chat.get("roles"))
+        out["conversations"] = _sharegpt(messages, roles)
+        out["message_errors"] = [_in_value(e, messages) for e in message_errors]
     elif form == "trl":
-        out["prompt_messages"] = context
-        out["completion_messages"] = [reply]
+        out["prompt_messages"] = messages[:cut]
+        out["completion_messages"] = messages[cut:]
     return out
 
 
@@ -190,6 +231,30 @@ def _stripped(text: str, placed: list[dict[str, Any]]) -> tuple[str, list[dict[s
     return strip_text(text), [
         {k: (moved(v) if k != "step" else v) for k, v in e.items()} for e in placed
     ]
+
+
+def _value_offset(message: Mapping[str, Any], field: str) -> int:
+    """Where `field` of `message` starts in its ShareGPT value (see :func:`_sharegpt`)."""
+    thinking = message.get("reasoning_content")
+    if field == "reasoning_content":
+        return len(THINK_OPEN)
+    return len(THINK_OPEN + thinking + THINK_CLOSE) if thinking else 0
+
+
+def _in_value(e: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A message_errors entry moved into the ShareGPT turns' ``value`` strings."""
+    shift = _value_offset(messages[e["message"]], e["field"])
+    marker_shift = _value_offset(messages[e["marker_message"]], e["marker_field"])
+    out = dict(e, field="value", marker_field="value")
+    for key in ("start", "end", "attempt_start", "attempt_end", "insert_end"):
+        out[key] = e[key] + shift
+    for key in ("marker_start", "marker_end"):
+        out[key] = e[key] + marker_shift
+    return out
+
+
+THINK_OPEN = "<think>\n"
+THINK_CLOSE = "\n</think>\n\n"
 
 
 def _sharegpt(messages: list[dict[str, Any]], roles: Sequence[str] | None) -> list[dict[str, str]]:
@@ -202,13 +267,14 @@ def _sharegpt(messages: list[dict[str, Any]], roles: Sequence[str] | None) -> li
             name = roles[k]  # the record's own role names, when it was a chat
         value = m["content"]
         if m.get("reasoning_content"):
-            value = f"<think>\n{m['reasoning_content']}\n</think>\n\n{value}"
+            value = THINK_OPEN + m["reasoning_content"] + THINK_CLOSE + value
         out.append({"from": name, "value": value})
     return out
 
 
 def strip_message_attempts(content: str, message_errors: Sequence[Mapping[str, Any]]) -> str:
-    """`content` with every attempt, notice and separator inserted into it removed."""
+    """`content` with every attempt, notice and separator inserted into it removed: the
+    original reply, for the inline styles (lema and cac insert nothing into the reply)."""
     for e in sorted(message_errors, key=lambda e: e["attempt_start"], reverse=True):
         content = content[: e["attempt_start"]] + content[e["insert_end"] :]
     return content
@@ -271,15 +337,61 @@ def style_output_for(form: str) -> str:
 
 
 def check_form(form: str, style: str) -> None:
-    """A clear error for a form that cannot hold a style: the chat forms put the attempts
-    into the reply, which only the inline styles write (lema and cac are records or chats
-    of their own; use --form text or prompt_completion, or prm)."""
+    """A clear error for an unknown form. Every style goes into every form: the inline
+    styles' attempts are inserted into the reply, lema's and cac's records keep their own
+    turns inside the conversation (:mod:`errsynth.render.record_chat`)."""
     style_output_for(form)
-    if form in CHAT_FORMS and style not in ("back", "igsm", "natural"):
-        raise ValueError(
-            f"form {form!r} writes the attempts into the reply, which the {style} style does "
-            "not: use the back, igsm or natural style, or --form text/prompt_completion/prm"
-        )
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)}; got {style!r}")
+
+
+def chat_form_of(sample: Mapping[str, Any]) -> str | None:
+    """The chat form a finished sample was written in (from its columns), or None."""
+    if sample.get("message_errors") is None:
+        return None
+    if sample.get("conversations") is not None:
+        return "sharegpt"
+    if sample.get("prompt_messages") is not None:
+        return "trl"
+    return "messages"
+
+
+def rewritten_chat_columns(
+    row: Mapping[str, Any], sample: Mapping[str, Any], columns: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The chat-form columns of a rewrite of `sample` (a finished chat-form sample of `row`):
+    `columns` are the rewrite's ``text`` and ``errors`` (every attempt verbatim, its notice
+    reworded, the prose perhaps smoothed). The reply is rebuilt from the original reply with
+    each attempt and its new notice inserted where the form puts them, so stripping the
+    attempts still gives the original reply back; prose edits outside the attempts and
+    notices stay in ``text`` only. Annotations are stripped when `sample` had them stripped.
+    """
+    settings = form_settings(sample, row)
+    if settings is None or settings[0] not in CHAT_FORMS:
+        raise ValueError("the sample was not written in a chat form")
+    form, annotations, _ = settings
+    return chat_columns(row, columns, form, annotations == "strip")
+
+
+def form_settings(sample: Mapping[str, Any], row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(form, annotations, prm_prompt) a finished sample of `row` was written with, read
+    back from its columns, so that a sample made from it (an LLM operator's) is written
+    the same way; None for the text and prompt_completion forms (no columns added)."""
+    form = chat_form_of(sample)
+    if form is None and sample.get("completions") is not None:
+        form = "prm"
+    if form is None:
+        return None
+    annotated = any(strip_text(s) != s for s in row["steps"])
+    stripped = annotated and strip_text(sample["text"]) == sample["text"]
+    question = row["question"]
+    asked = sample["prompt"] in (question, strip_text(question))
+    return form, "strip" if stripped else "keep", "question" if asked else "style"
+
+
+def check_prm_prompt(prm_prompt: str) -> None:
+    if prm_prompt not in PRM_PROMPTS:
+        raise ValueError(f"prm_prompt must be one of {', '.join(PRM_PROMPTS)}; got {prm_prompt!r}")
 
 
 def finish_sample(
@@ -288,18 +400,23 @@ def finish_sample(
     candidate: Candidate | None,
     form: str,
     annotations: str,
+    prm_prompt: str = "question",
 ) -> dict[str, Any]:
     """The sample with its form's columns added and, when asked, annotations stripped
     from every text column (spans moved). `sample` is a SAMPLE_SCHEMA row of the style's
-    rendering; `candidate` None for a clean sample."""
+    rendering; `candidate` None for a clean sample. `prm_prompt` (form prm): see
+    :data:`PRM_PROMPTS`."""
     strip = strips(annotations, sample["style"])
     extra: dict[str, Any] = dict.fromkeys(FORM_COLUMNS)
     if form in CHAT_FORMS:
         extra.update(chat_columns(row, sample, form, strip))
     elif form == "prm":
         extra.update(prm_columns(row, candidate, strip))
+        check_prm_prompt(prm_prompt)
+        if prm_prompt == "question":
+            extra["prompt"] = strip_text(row["question"]) if strip else row["question"]
     out = strip_rendered_columns(sample) if strip else dict(sample)
-    out.update({k: v for k, v in extra.items() if k != "messages"})
+    out.update({k: v for k, v in extra.items() if k != "messages"})  # prompt too, for prm
     if "messages" in extra:
         out["messages"] = extra["messages"]
     return out

@@ -35,7 +35,7 @@ from errsynth.core.params import ParamError
 from errsynth.core.sink import ParquetSink
 from errsynth.render import StyleConfig
 from errsynth.render.annotations import strips
-from errsynth.render.forms import FORMS, check_form, style_output_for
+from errsynth.render.forms import FORMS, PRM_PROMPTS, check_form, check_prm_prompt, style_output_for
 from errsynth.schema import CANDIDATE_REJECT_SCHEMA, SAMPLE_SCHEMA
 from errsynth.steps.augment_rows import AugmentSpec, TransformStats, augment_row
 from errsynth.steps.base import SAMPLES, SOLUTIONS, Processed, RowStep
@@ -54,6 +54,7 @@ class AugmentParams:
     include_clean: bool = True
     form: str | None = None  # output form (errsynth.render.forms); default: output.form, text
     annotations: str = "auto"  # GSM8K <<a=b>> annotations: auto / keep / strip
+    prm_prompt: str = "question"  # form prm: the problem (question) or the style's prompt
 
 
 class Augment(RowStep):
@@ -82,6 +83,10 @@ class Augment(RowStep):
         self.style = StyleConfig(**style)
         check_form(self.form, self.style.name)
         strips(self.params.annotations, "back")  # a clear error for an unknown choice
+        try:
+            check_prm_prompt(self.params.prm_prompt)
+        except ValueError as exc:
+            raise ParamError(f"augment.{exc}") from None
         self.seed = 0
 
     @classmethod
@@ -116,6 +121,13 @@ class Augment(RowStep):
                     "default": "auto",
                     "description": "GSM8K <<a=b>> calculator annotations in the rendered text",
                 },
+                "prm_prompt": {
+                    "type": "string",
+                    "enum": list(PRM_PROMPTS),
+                    "default": "question",
+                    "description": "form prm: the prompt column is the problem as asked "
+                    "(question) or the style's templated prompt (style)",
+                },
             },
             "additionalProperties": False,
         }
@@ -136,6 +148,7 @@ class Augment(RowStep):
             include_clean=self.params.include_clean,
             form=self.form,
             annotations=self.params.annotations,
+            prm_prompt=self.params.prm_prompt,
         )
         stats = {t.name: TransformStats() for t in self.transforms}
         samples: list[dict[str, Any]] = []
@@ -242,6 +255,7 @@ def augment_table(
         "style": {k: getattr(spec.style, k) for k in spec.style.__dataclass_fields__},
         "form": spec.form,
         "annotations": spec.annotations,
+        "prm_prompt": spec.prm_prompt,
         "transforms": {t.name: t.param_dict() for t in spec.transforms},
         "rows_in": rows_in,
         "candidates_tried": sum(s.tried for s in stats.values()),

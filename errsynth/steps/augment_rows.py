@@ -34,6 +34,7 @@ class AugmentSpec:
     include_clean: bool = False  # also emit each row's clean rendering (kind "clean")
     form: str = "text"  # output form: extra columns (errsynth.render.forms)
     annotations: str = "auto"  # GSM8K <<a=b>> annotations: auto / keep / strip
+    prm_prompt: str = "question"  # form prm: the prompt column (render.forms.PRM_PROMPTS)
     # JSON of sample ids and meta per (kind, style, seed), see _SampleJson
     _json: dict[tuple[str, StyleConfig, int], _SampleJson] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -240,7 +241,9 @@ def augment_row(
         clean = render_clean(row, style)
         keys = _sample_json(spec, "clean", {})
         sample = _sample_row(row, "clean", clean, style, spec.seed, {}, keys)
-        samples.append(finish_sample(sample, row, None, spec.form, spec.annotations))
+        samples.append(
+            finish_sample(sample, row, None, spec.form, spec.annotations, spec.prm_prompt)
+        )
     needs_clean = clean is None and style.name in INLINE_STYLES
     draws = style_draws(style)
     for t in spec.transforms:
@@ -277,7 +280,9 @@ def augment_row(
         st.steps_with_attempt += len({a.at for a in attempts})
         keys = _sample_json(spec, t.name, candidate.params)
         sample = _sample_row(row, t.name, rendered, style, spec.seed, candidate.params, keys)
-        samples.append(finish_sample(sample, row, candidate, spec.form, spec.annotations))
+        samples.append(
+            finish_sample(sample, row, candidate, spec.form, spec.annotations, spec.prm_prompt)
+        )
     return samples, rejects
 
 

@@ -42,7 +42,11 @@ from errsynth.steps.base import SAMPLES, SOLUTIONS, DriverStep, Tables
 from errsynth.transforms.llm import LLMCorrect, LLMMistake, LLMParaphrase
 from errsynth.transforms.llm.base import Job, LLMOperator, Skip
 
-PARENT_COLUMNS = ["id", "source", "format", "question", "steps", "answer", "equations"]
+#: meta and solution hold a chat's conversation and reply (a chat-form sample is rebuilt from them).
+PARENT_COLUMNS = [
+    *("id", "source", "format", "question", "steps", "answer", "equations"),
+    *("meta", "solution"),
+]
 LOG_EVERY_S = 2.0
 
 

@@ -108,7 +108,7 @@ def _turn_panel(index: int, message: Mapping[str, Any], marks: list[Mapping[str,
     role = str(message.get("role"))
     body = Group(
         *[
-            _marked(message.get(fld) or "", [m for m in marks if m["field"] == fld], label)
+            _marked(message.get(fld) or "", index, fld, marks, label)
             for fld, label in (("reasoning_content", "thinking"), ("content", None))
             if message.get(fld)
         ]
@@ -125,16 +125,23 @@ def _turn_panel(index: int, message: Mapping[str, Any], marks: list[Mapping[str,
     )
 
 
-def _marked(content: str, marks: list[Mapping[str, Any]], label: str | None) -> Text:
+def _marked(
+    content: str, index: int, fld: str, marks: list[Mapping[str, Any]], label: str | None
+) -> Text:
+    """One message field with the attempts and the retractions that stand in it marked
+    (a lema or cac retraction stands in a later turn than its attempt)."""
     text = Text()
     if label:
         text.append(f"[{label}]\n", style="dim italic")
     base = len(text)
     text.append(content)
     for m in marks:
-        text.stylize("red", base + m["attempt_start"], base + m["attempt_end"])
-        text.stylize("bold red", base + m["start"], base + m["end"])
-        text.stylize("bold yellow", base + m["marker_start"], base + m["marker_end"])
+        if (m["message"], m["field"]) == (index, fld):
+            text.stylize("red", base + m["attempt_start"], base + m["attempt_end"])
+            text.stylize("bold red", base + m["start"], base + m["end"])
+        where = (m.get("marker_message", m["message"]), m.get("marker_field", m["field"]))
+        if where == (index, fld):
+            text.stylize("bold yellow", base + m["marker_start"], base + m["marker_end"])
     return text
 
 
@@ -165,13 +172,18 @@ def chat_turns(row: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
     return None
 
 
+def _in_content(mark: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A ShareGPT mark (field ``value``) on the turn's content, as :func:`chat_turns` shows it."""
+    if mark["field"] != "value":
+        return mark
+    return {**mark, "field": "content", "marker_field": "content"}
+
+
 def render_chat(row: Mapping[str, Any], footer: Callable[[], Text] | None = None) -> Panel:
     """A chat row turn by turn; attempts red (the wrong part bold), notices yellow."""
     turns = chat_turns(row) or []
-    marks = list(row.get("message_errors") or [])
-    panels = [
-        _turn_panel(k, t, [m for m in marks if m["message"] == k]) for k, t in enumerate(turns)
-    ]
+    marks = [_in_content(m) for m in row.get("message_errors") or []]
+    panels = [_turn_panel(k, t, marks) for k, t in enumerate(turns)]
     parts: list[Any] = list(panels)
     if row.get("completions") is not None:
         steps = Text()

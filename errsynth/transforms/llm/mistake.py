@@ -9,6 +9,9 @@ solution with it) and the correction is right (true equations giving the step's
 value; for iGSM, the checker accepts the solution with it). The sample is rendered
 by the ordinary style machinery (the recipe's `style:`), so it reads like any other
 retry sample: the mistake, the retraction marker, then the corpus's own step k.
+An input sample written in a chat form or as PRM rows makes a sample written the same
+way (its form, annotations and PRM prompt read back from its columns): the mistake
+inserted into the original reply, ``message_errors`` exact.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from errsynth.llm.request import ChatResult
 from errsynth.render import StyleConfig, render, round_trip_ok, style_draws
+from errsynth.render.forms import finish_sample, form_settings
 from errsynth.transforms.base import Candidate, WrongAttempt, row_rng
 from errsynth.transforms.llm.base import Job, LLMOperator, LLMParams, Skip
 from errsynth.transforms.llm.parse import ReplyError, parse_mistake
@@ -89,4 +93,8 @@ class LLMMistake(LLMOperator):
         ok, why = round_trip_ok(candidate, rendered, self.style)
         if not ok:
             raise ReplyError("validator_failure", f"round trip: {why}")
-        return self.sample_row(job, result, rendered.columns(), step=k, how=how)
+        columns = rendered.columns()
+        settings = form_settings(job.sample, job.parent)
+        if settings is not None:  # written in the input sample's form (chat columns, prm)
+            columns = finish_sample(columns, job.parent, candidate, *settings)
+        return self.sample_row(job, result, columns, step=k, how=how)

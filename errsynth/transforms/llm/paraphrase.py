@@ -13,6 +13,16 @@ when every validated fact survives, re-checked on the rewrite:
 
 The spans of the new sample (wrong part, attempt, the notice as its marker) are
 computed from the tags, never searched for.
+
+A sample written in a chat form (``messages``, ``sharegpt``, ``trl``: its reply is the
+original reply text with the attempts inserted) gets its chat columns rebuilt from its
+clean parent: each attempt, verbatim, with its new notice, inserted into the original
+reply where the form puts it, and ``message_errors`` recomputed, so stripping the
+attempts still gives the original reply back. Prose the model smoothed outside the
+attempts and notices stays in ``text``/``completion`` only: the chat form's promise is the
+original reply. A chat-form sample whose parent cannot be found is rejected
+(``missing_parent``). A ``prm`` sample keeps its ``prompt``, ``completions`` and
+``labels``: a rewrite changes no step and no label.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from typing import Any
 
 from errsynth.llm.request import ChatResult
 from errsynth.render.config import INLINE_STYLES
+from errsynth.render.forms import chat_form_of, rewritten_chat_columns
 from errsynth.render.result import mask_spans_of
 from errsynth.transforms.llm.base import Job, LLMOperator, LLMParams, Skip
 from errsynth.transforms.llm.parse import ReplyError, parse_tagged
@@ -35,9 +46,15 @@ class ParaphraseParams(LLMParams):
     kinds: tuple[str, ...] = ("reorder", "arith", "igsm_retry", "distractor")
 
 
+def prompt_length(sample: dict[str, Any]) -> int:
+    """Where the completion starts in ``text`` (form prm's ``prompt`` may be the bare
+    problem, not the text's prompt)."""
+    return len(sample["text"]) - len(sample["completion"])
+
+
 def marked_completion(sample: dict[str, Any]) -> str:
     """The completion with ``<mistake>``/``<notice>`` tags around each attempt and marker."""
-    pl = len(sample["prompt"])
+    pl = prompt_length(sample)
     comp = sample["completion"]
     out: list[str] = []
     cursor = 0
@@ -70,6 +87,8 @@ class LLMParaphrase(LLMOperator):
             raise Skip("unsupported_style", f"style {sample['style']!r} is not inline")
         if not sample["errors"]:
             raise Skip("no_error", "the sample has no wrong attempt")
+        if chat_form_of(sample) is not None and parent is None:
+            raise Skip("missing_parent", "a chat-form sample is rebuilt from its clean parent")
         marked = marked_completion(sample)
         request = self.request(
             {
@@ -87,8 +106,9 @@ class LLMParaphrase(LLMOperator):
             tagged = parse_tagged(content, len(errors))
         except ValueError as exc:
             raise self.unparseable(result, content, str(exc)) from None
-        comp, prompt = tagged.text, sample["prompt"]
-        text = sample["text"]
+        comp, text = tagged.text, sample["text"]
+        pl = prompt_length(sample)
+        prompt = text[:pl]
         for i, (e, (ms, me)) in enumerate(zip(errors, tagged.mistakes, strict=True)):
             if comp[ms:me] != text[e["attempt_start"] : e["attempt_end"]]:
                 raise ReplyError("validator_failure", f"mistake {i + 1} was changed")
@@ -103,10 +123,9 @@ class LLMParaphrase(LLMOperator):
             if equations([comp[ns:ne]]):
                 raise ReplyError("validator_failure", f"notice {i + 1} has a calculation")
         gold = str(sample["answer"]).strip()
-        old_tail = sample["completion"][errors[-1]["marker_end"] - len(prompt) :]
+        old_tail = sample["completion"][errors[-1]["marker_end"] - pl :]
         if gold and gold in old_tail and gold not in comp[tagged.notices[-1][1] :]:
             raise ReplyError("wrong_answer", f"the answer {gold!r} no longer ends the solution")
-        pl = len(prompt)
         new_errors = []
         for e, (ms, me), (ns, ne) in zip(errors, tagged.mistakes, tagged.notices, strict=True):
             start = pl + ms + (e["start"] - e["attempt_start"])
@@ -121,18 +140,22 @@ class LLMParaphrase(LLMOperator):
             )
             new_errors.append(new)
         new_text = prompt + comp
-        messages = sample.get("messages")
-        if messages:
-            messages = [dict(m) for m in messages]
-            messages[-1]["content"] = comp
-        columns = {
+        columns: dict[str, Any] = {
             "style": "natural",
             "text": new_text,
-            "prompt": prompt,
+            "prompt": sample["prompt"],
             "completion": comp,
-            "messages": messages,
+            "messages": sample.get("messages"),
             "n_errors": len(new_errors),
             "errors": new_errors,
             "mask_spans": mask_spans_of(new_errors),
         }
+        if chat_form_of(sample) is not None:
+            columns.update(rewritten_chat_columns(job.parent, sample, columns))
+        else:
+            if columns["messages"]:  # the style's own chat layout: the reply is the completion
+                columns["messages"] = [dict(m) for m in columns["messages"]]
+                columns["messages"][-1]["content"] = comp
+            columns["completions"] = sample.get("completions")  # form prm: same steps, labels
+            columns["labels"] = sample.get("labels")
         return self.sample_row(job, result, columns)
