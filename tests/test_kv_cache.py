@@ -65,7 +65,7 @@ def test_cache_identical_with_bans_threshold_and_retraction_cap(pos: str) -> Non
     m = _model(pos, seed=3)
     prompts = _prompts(4, n=6)
     free = greedy_decode(m, prompts, 0, 24, use_cache=False)
-    common = [t for t, _ in Counter(sum(free, [])).most_common(2)]
+    common = [t for t, _ in Counter(t for o in free for t in o).most_common(2)]
     for kw in (
         {"ban": common, "max_retractions": 1},
         {"ban": common, "max_retractions": 2, "retract_threshold": 0.3},

@@ -146,9 +146,7 @@ class Encoded:
     correct: np.ndarray | None = None  # 1: a loss-carrying token of a correct step
 
 
-def _overlapping(
-    begins: np.ndarray, ends: np.ndarray, spans: list[tuple[int, int]]
-) -> np.ndarray:
+def _overlapping(begins: np.ndarray, ends: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
     hit = np.zeros(len(begins), dtype=bool)
     for a, b in spans:
         hit |= (begins < b) & (ends > a)

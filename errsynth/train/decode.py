@@ -49,7 +49,9 @@ class FullContext:
         self.T = model.cfg.block_size
 
     def logits(self, seqs: list[list[int]], live: list[int]) -> torch.Tensor:
-        idx, _, pos, mask = left_padded([seqs[i][-self.T :] for i in live], self.pad_id, self.device)
+        idx, _, pos, mask = left_padded(
+            [seqs[i][-self.T :] for i in live], self.pad_id, self.device
+        )
         return self.model(idx, pos=pos, mask=mask)[:, -1, :].float()
 
 

@@ -170,9 +170,7 @@ class GPT(nn.Module):
         T = idx.shape[1]
         past = len(cache) if cache is not None else 0
         if self.cfg.block_size < past + T:
-            raise ValueError(
-                f"sequence of {past + T} tokens > block_size {self.cfg.block_size}"
-            )
+            raise ValueError(f"sequence of {past + T} tokens > block_size {self.cfg.block_size}")
         if doc is not None:
             if mask is not None or pos is not None or cache is not None:
                 raise ValueError("doc sets the mask and positions itself")

@@ -41,6 +41,7 @@ TRAIN_COLUMNS = [
     "prompt",
     "completion",
     "mask_spans",
+    "errors",  # where each attempt and its marker are (correct-step token counts)
     "answer",
     "n_errors",
 ]
