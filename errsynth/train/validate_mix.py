@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import copy
 import json
+import multiprocessing
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +146,27 @@ def build_arm_data(
     return train_file
 
 
+def build_all_data(
+    spec: dict[str, Any],
+    arms: dict[str, dict[str, Any]],
+    out: Path,
+    width: int,
+    log: Callable[[str], None],
+) -> dict[str, Path]:
+    """Every arm's training data; with ``width`` > 1 the arms not built yet are built in
+    that many processes at once (each arm's pipeline is one process; the output of an arm
+    does not depend on which process made it)."""
+    pending = [n for n in arms if not (out / "data" / n / "train.parquet").exists()]
+    if width > 1 and len(pending) > 1:
+        log(f"data: building {len(pending)} arms, {min(width, len(pending))} at a time")
+        ctx = multiprocessing.get_context("spawn")  # no state inherited from this process
+        with ProcessPoolExecutor(min(width, len(pending)), mp_context=ctx) as pool:
+            futures = [pool.submit(build_arm_data, spec, n, arms[n], out, print) for n in pending]
+            for f in futures:
+                f.result()  # a failed arm raises here with its own error
+    return {name: build_arm_data(spec, name, arm, out, log) for name, arm in arms.items()}
+
+
 def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path:
     """The held-out set: generated or read, minus problems that occur in training."""
     path = out / "test.parquet"
@@ -190,7 +213,8 @@ def validate_mix(
     out.mkdir(parents=True, exist_ok=True)
     (out / "spec.json").write_text(json.dumps(spec, indent=2) + "\n")
     arms: dict[str, dict[str, Any]] = {k: (v or {}) for k, v in spec["arms"].items()}
-    files = {name: build_arm_data(spec, name, arm, out, log) for name, arm in arms.items()}
+    width = parallel if parallel is not None else int(spec.get("parallel", 1))
+    files = build_all_data(spec, arms, out, width, log)
     test = build_test(spec, out, list(files.values()))
     log(f"test set: {pq.read_metadata(test).num_rows} rows ({test})")
     jobs = []
@@ -209,7 +233,6 @@ def validate_mix(
             }
             (run / "job.json").write_text(json.dumps(job, indent=2) + "\n")
             jobs.append((name, seed, run))
-    width = parallel if parallel is not None else int(spec.get("parallel", 1))
     _run_jobs(jobs, width, nice, log)
     report = aggregate(spec, out, jobs)
     return report
