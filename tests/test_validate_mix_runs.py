@@ -18,7 +18,9 @@ TINY = [
     "train.model.n_layer=1", "train.model.n_embd=16", "train.model.n_head=2",
     "train.model.block_size=128", "eval.max_new_tokens=8", "train.ckpt_every=0",
 ]  # fmt: skip
-WEAK = "arms.retry_weak_0_5={transforms: [{igsm_retry: {rate: 0.5, rule: retry_weak, min_errors: 0}}]}"
+WEAK = (
+    "arms.retry_weak_0_5={transforms: [{igsm_retry: {rate: 0.5, rule: retry_weak, min_errors: 0}}]}"
+)
 
 
 def test_arm_data_built_in_parallel_equals_one_after_another(tmp_path: Path) -> None:
