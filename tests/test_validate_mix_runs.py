@@ -52,3 +52,36 @@ def test_resume_keeps_finished_runs_and_runs_only_what_is_new(tmp_path: Path) ->
     summary = json.loads((out / "runs" / "retry_weak_0_5-s0" / "summary.json").read_text())
     for key in ("tokens_real", "tokens_padded", "epochs", "correct_step_tokens"):
         assert key in summary
+
+
+@pytest.mark.parametrize("name", ["validate_igsm_experiment.yaml", "validate_igsm_gpu.yaml"])
+def test_issue_recipes_have_the_four_arms_and_valid_data_recipes(name: str, tmp_path: Path) -> None:
+    import yaml
+
+    from errsynth.recipe import load_recipe
+    from errsynth.train.config import TrainConfig
+    from errsynth.train.validate_mix import arm_recipe
+
+    spec = load_spec(RECIPES / name)
+    assert set(spec["arms"]) == {"clean", "retry_0_2", "retry_0_5", "retry_weak_0_5"}
+    rules = {
+        a: [t["igsm_retry"]["rule"], t["igsm_retry"]["rate"]]
+        for a, v in spec["arms"].items() if v for t in v["transforms"]
+    }  # fmt: skip
+    assert rules == {"retry_0_2": ["retry", 0.2], "retry_0_5": ["retry", 0.5], "retry_weak_0_5": ["retry_weak", 0.5]}  # fmt: skip
+    cfg = TrainConfig.from_dict(spec["train"])
+    assert cfg.doc_mask and cfg.token_budget == "real" and cfg.loss_on == "completion"
+    assert spec["eval"] and len(spec["seeds"]) >= (3 if "experiment" in name else 2)
+    if "experiment" in name:
+        assert spec["test"]["limit"] >= 2000 and spec["train_source"]["generate"]["n"] >= 40000
+        assert spec["train_source"]["generate"]["max_ops"] == 6
+        assert spec["train_source"]["generate"]["distractors"] == 3
+    else:
+        assert cfg.device == "auto" and cfg.compile == "auto"  # bf16 + compile on CUDA
+    for arm_name, arm in spec["arms"].items():
+        rec = arm_recipe(spec, arm_name, arm or {})
+        path = tmp_path / f"{arm_name}.yaml"
+        path.write_text(yaml.safe_dump(rec))
+        if "path" in rec["sources"][0] and not Path(rec["sources"][0]["path"]).exists():
+            pytest.skip("shared corpus not present")
+        load_recipe(path)  # raises on any problem
