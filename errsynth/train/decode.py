@@ -93,7 +93,7 @@ class CachedContext(FullContext):
 
     def _prefill(self, seqs: list[list[int]], live: list[int]) -> torch.Tensor:
         idx, valid, pos, mask = left_padded([seqs[i] for i in live], self.pad_id, self.device)
-        self.cache = KVCache(len(self.model.blocks))
+        self.cache = KVCache(len(self.model.blocks), self.T)
         out = self.model(idx, pos=pos, mask=mask, cache=self.cache)
         self.rows = list(live)
         self.valid = valid

@@ -37,26 +37,44 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
 
 class KVCache:
-    """Keys and values of every layer for the tokens decoded so far: (B, H, T, head_dim)."""
+    """Keys and values of every layer for the tokens decoded so far: (B, H, T, head_dim).
 
-    def __init__(self, n_layer: int) -> None:
+    Each layer's buffer is allocated once, for ``capacity`` positions (the model's block),
+    and filled in place; attention reads the filled part (a view), so a decoding step
+    costs one position, not a copy of everything cached.
+    """
+
+    def __init__(self, n_layer: int, capacity: int | None = None) -> None:
+        self.capacity = capacity
         self.k: list[torch.Tensor | None] = [None] * n_layer
         self.v: list[torch.Tensor | None] = [None] * n_layer
+        self.n = 0  # filled positions (the same in every layer once a forward is done)
 
     def __len__(self) -> int:
-        """Cached positions (the same in every layer)."""
-        k = self.k[0] if self.k else None
-        return 0 if k is None else int(k.shape[2])
+        """Cached positions."""
+        return self.n
 
     def append(
         self, layer: int, k: torch.Tensor, v: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Add this layer's new keys/values; returns all of them (cached, then new)."""
-        pk, pv = self.k[layer], self.v[layer]
-        if pk is not None and pv is not None:
-            k, v = torch.cat((pk, k), dim=2), torch.cat((pv, v), dim=2)
-        self.k[layer], self.v[layer] = k, v
-        return k, v
+        B, H, T, D = k.shape
+        kb, vb = self.k[layer], self.v[layer]
+        if kb is None or vb is None:
+            cap = max(self.capacity or 0, self.n + T)
+            kb = k.new_empty((B, H, cap, D))
+            vb = v.new_empty((B, H, cap, D))
+            self.k[layer], self.v[layer] = kb, vb
+        elif kb.shape[2] < self.n + T:  # past the capacity: grow (never with the block)
+            kb = torch.cat((kb[:, :, : self.n], k.new_empty((B, H, T, D))), dim=2)
+            vb = torch.cat((vb[:, :, : self.n], v.new_empty((B, H, T, D))), dim=2)
+            self.k[layer], self.v[layer] = kb, vb
+        kb[:, :, self.n : self.n + T] = k
+        vb[:, :, self.n : self.n + T] = v
+        end = self.n + T
+        if layer == len(self.k) - 1:
+            self.n = end
+        return kb[:, :, :end], vb[:, :, :end]
 
     def keep_rows(self, rows: torch.Tensor) -> None:
         """Keep only these batch rows (finished sequences leave the batch)."""
