@@ -211,12 +211,12 @@ class _Scripted(torch.nn.Module):
         self.script = script
         self.vocab = vocab
         self.cfg = ModelConfig(vocab_size=vocab, block_size=block)
-        self.start: int | None = None
+        self.blocks: list[object] = []
+        self.calls = 0
 
-    def forward(self, idx, pos=None, mask=None):
-        if self.start is None:
-            self.start = idx.shape[1]
-        k = idx.shape[1] - self.start
+    def forward(self, idx, pos=None, mask=None, cache=None):
+        k = self.calls  # one call per decoded token, with or without a KV cache
+        self.calls += 1
         out = torch.zeros(idx.shape[0], idx.shape[1], self.vocab)
         nxt = self.script[k] if k < len(self.script) else 0
         out[:, -1, nxt] = 1.0

@@ -58,7 +58,9 @@ def _config(config_path: Path | None, overrides: tuple[str, ...]) -> dict:
 def train_cmd(data: tuple[Path, ...], out: Path, config_path: Path | None, overrides: tuple[str, ...], quiet: bool) -> None:  # fmt: skip
     """Train a small GPT on errsynth shards (DATA: run directories, shard folders or files).
 
-    Started again on the same OUTPUT it resumes from the last checkpoint.
+    The budget `tokens` counts real (non-padding) tokens (token_budget=real); packed
+    samples never attend to each other (doc_mask=true). Started again on the same OUTPUT
+    it resumes from the last checkpoint, with the settings that run was made with.
     """
     from errsynth.train.loop import TrainError, train  # torch
 

@@ -40,9 +40,22 @@ class MistakeLogConfig:
     max_rows: int = 64  # sequences of the batch that are logged
 
 
+# Settings added after runs were made, with the behaviour of a run made before them
+# (no document mask, a budget counted with padding): a stored config.json without the key
+# keeps that behaviour when it is resumed, evaluated or probed.
+LEGACY_SETTINGS: dict[str, Any] = {"doc_mask": False, "token_budget": "padded"}
+
+
 @dataclass
 class TrainConfig:
-    """One training run. ``tokens`` (processed tokens, padding included) or ``max_steps``."""
+    """One training run: a budget of ``tokens`` or ``max_steps``.
+
+    With ``token_budget: real`` (the default) ``tokens`` counts the tokens of samples the
+    model is trained to predict (their text and closing ``<eos>``), padding excluded; the
+    number of steps then follows from the packed data (``BlockStream.steps_for_tokens``).
+    ``padded`` counts batch x block per step, padding included (runs made before the
+    option existed).
+    """
 
     model: ModelConfig = field(default_factory=ModelConfig)
     tokens: int = 0
@@ -60,6 +73,8 @@ class TrainConfig:
     specials: list[str] = field(default_factory=lambda: ["[BACK]"])
     loss_on: str = "all"  # all | completion (the solution tokens only)
     mask: str = "none"  # none | wrong | attempt: drop mask_spans of that mode from the loss
+    doc_mask: bool = True  # attention stays inside each packed sample; positions restart
+    token_budget: str = "real"  # real: `tokens` counts non-padding tokens | padded: B x block
     ckpt_every: int = 0  # steps between checkpoints (0: only at the end)
     log_every: int = 50
     device: str = "auto"  # auto | cpu | cuda
@@ -73,8 +88,16 @@ class TrainConfig:
             raise ValueError(f"loss_on must be all or completion, got {self.loss_on!r}")
         if self.mask not in ("none", "wrong", "attempt"):
             raise ValueError(f"mask must be none, wrong or attempt, got {self.mask!r}")
+        if self.token_budget not in ("real", "padded"):
+            raise ValueError(f"token_budget must be real or padded, got {self.token_budget!r}")
 
     def steps(self) -> int:
+        """Steps of the budget counted as batch x block per step.
+
+        Exact for ``max_steps`` and ``token_budget: padded``; for a ``real`` token budget
+        it is a lower bound (a step holds at most batch x block real tokens): the trainer
+        takes the exact number from the packed data.
+        """
         if self.max_steps:
             return self.max_steps
         per = self.batch_size * self.model.block_size
@@ -84,6 +107,15 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> TrainConfig:
+        """The settings a stored run (its ``config.json``) was made with.
+
+        A setting added after the run was made is missing from its file; the run was made
+        with that setting's old behaviour (``LEGACY_SETTINGS``), not today's default.
+        """
+        return cls.from_dict({**LEGACY_SETTINGS, **data})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

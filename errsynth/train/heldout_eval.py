@@ -22,6 +22,7 @@ import torch
 
 from errsynth.igsm import IgsmParseError, parse_problem
 from errsynth.train.data import QUESTION_TEMPLATE, iter_rows
+from errsynth.train.decode import CachedContext, FullContext
 from errsynth.train.inputs import check_test_row
 from errsynth.train.loop import load_run, pick_device
 from errsynth.train.model import GPT
@@ -105,11 +106,15 @@ def greedy_decode(
     temperature: float = 0.0,
     generator: torch.Generator | None = None,
     retract_threshold: float | None = None,
+    use_cache: bool = True,
 ) -> list[list[int]]:
     """Greedy (or, with ``temperature`` > 0, sampled) continuation of each prompt.
 
     Prompts are left-padded into one batch (positions count from each prompt's first
-    token, padded keys are masked); a row stops at ``<eos>``.
+    token, padded keys are masked); a row stops at ``<eos>``. With ``use_cache`` (the
+    default) the keys and values of earlier tokens are cached, so each new token costs
+    one position instead of the whole context (:mod:`errsynth.train.decode`); the
+    tokens are the same as with full recomputation (``use_cache=False``).
 
     ``retract_threshold``: a retraction token is only taken when its probability is at
     least this. Plain greedy decoding over-retracts on iGSM retry data: after
@@ -123,22 +128,11 @@ def greedy_decode(
     live = list(range(B))
     counts = [0] * B
     ban_t = torch.tensor(ban or [], dtype=torch.long, device=device)
+    context = (CachedContext if use_cache else FullContext)(model, eos_id, device)
     for _ in range(max_new_tokens):
         if not live:
             break
-        rows = [seqs[i][-T:] for i in live]
-        L = max(len(r) for r in rows)
-        idx = torch.full((len(rows), L), eos_id, dtype=torch.long, device=device)
-        valid = torch.zeros((len(rows), L), dtype=torch.bool, device=device)
-        for j, r in enumerate(rows):
-            idx[j, L - len(r) :] = torch.tensor(r, device=device)
-            valid[j, L - len(r) :] = True
-        pos = (valid.long().cumsum(1) - 1).clamp_min(0)
-        causal = torch.ones(L, L, dtype=torch.bool, device=device).tril()
-        mask = (causal.unsqueeze(0) & valid.unsqueeze(1)) | torch.eye(
-            L, dtype=torch.bool, device=device
-        )
-        logits = model(idx, pos=pos, mask=mask.unsqueeze(1))[:, -1, :].float()
+        logits = context.logits(seqs, live)
         if ban and retract_threshold is not None:
             p_back = torch.softmax(logits, dim=-1)[:, ban_t].sum(-1)
             low = (p_back < retract_threshold).nonzero().squeeze(1)

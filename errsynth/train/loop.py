@@ -5,10 +5,17 @@ A run directory holds ``config.json`` (the settings and data paths), ``tokenizer
 when enabled, ``mistake_log/part-*.parquet``. Started again on the same directory, the
 run continues from its checkpoint; since batch ``s`` is a pure function of (seed, s),
 the continued run follows the same trajectory as an uninterrupted one.
+
+With ``doc_mask`` (the default) every packed sample attends only to itself, with
+positions from 0 (``GPT.forward(doc=...)``). With ``token_budget: real`` (the default)
+``tokens`` counts real (non-padding) tokens and the step count comes from the packed data.
+A run made before these settings existed (its ``config.json`` lacks them) is resumed with
+the behaviour it was made with (``config.LEGACY_SETTINGS``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -20,8 +27,8 @@ from typing import Any
 import torch
 
 from errsynth.train.checkpoint import load_checkpoint, save_checkpoint
-from errsynth.train.config import TrainConfig
-from errsynth.train.data import BlockStream, encode_sample, load_samples
+from errsynth.train.config import LEGACY_SETTINGS, TrainConfig
+from errsynth.train.data import BlockStream, encode_sample, input_documents, load_samples
 from errsynth.train.mistake_log import MistakeLogger
 from errsynth.train.model import GPT, masked_loss
 from errsynth.train.tokenizer import build_tokenizer, load_tokenizer
@@ -62,7 +69,7 @@ def load_run(run: str | Path, device: str = "cpu") -> tuple[GPT, Any, dict[str, 
     """(model in eval mode, tokenizer, run config dict) of a finished or running run."""
     run = Path(run)
     meta = json.loads((run / "config.json").read_text())
-    cfg = TrainConfig.from_dict(meta["train"])
+    cfg = TrainConfig.from_stored(meta["train"])
     tok = load_tokenizer(run / "tokenizer.json")
     model = GPT(cfg.model)
     state = load_checkpoint(run / "ckpt.pt", device)
@@ -104,17 +111,19 @@ def train(
     meta["train"] = cfg.to_dict()
     if cfg_path.exists():
         old = json.loads(cfg_path.read_text())
+        cfg, meta = _as_stored(cfg, meta, old, log)
         if old != meta:
             raise TrainError(f"{out} holds a run with other settings or data; use a new directory")
     else:
         cfg_path.write_text(json.dumps(meta, indent=2) + "\n")
     encoded = [encode_sample(tok, s, cfg.loss_on, cfg.mask) for s in samples]
     stream = BlockStream(encoded, cfg.model.block_size, cfg.batch_size, cfg.seed, tok.eos_id)
-    total = cfg.steps()
+    total = planned_steps(cfg, stream)
     log(
         f"{len(samples)} samples, vocab {tok.vocab_size}, {total} steps of "
         f"{cfg.batch_size}x{cfg.model.block_size} tokens, padding {stream.pad_fraction():.1%}, "
-        f"truncated {stream.truncated} (prepared in {time.perf_counter() - t_load:.1f}s)"
+        f"truncated {stream.truncated}, document mask {'on' if cfg.doc_mask else 'off'} "
+        f"(prepared in {time.perf_counter() - t_load:.1f}s)"
     )
 
     torch.manual_seed(cfg.seed)
@@ -167,11 +176,14 @@ def train(
             ids = torch.from_numpy(b["ids"]).to(device, dtype=torch.long, non_blocking=True)
             w = torch.from_numpy(b["loss"][:, 1:]).to(device, non_blocking=True)
             x, y = ids[:, :-1], ids[:, 1:]
+            doc = None
+            if cfg.doc_mask:
+                doc = torch.from_numpy(input_documents(b["sample"])).to(device, non_blocking=True)
             lr = lr_at(step, cfg, total)
             for g in opt.param_groups:
                 g["lr"] = lr
             with amp:
-                logits = fwd(x)
+                logits = fwd(x, doc=doc)
             loss = masked_loss(logits, y, w)
             loss.backward()
             if cfg.grad_clip:
@@ -193,6 +205,7 @@ def train(
                     "loss": round(last_loss, 5),
                     "lr": lr,
                     "tokens": step * tokens_per_step,
+                    "tokens_real": stream.counts(step)["tokens_real"],
                     "tokens_per_s": round(tps, 1),
                     "epoch": stream.epoch_of(step - 1),
                 }
@@ -222,7 +235,10 @@ def train(
         "total_steps": total,
         "finished": step >= total,
         "params": n_params,
-        "tokens": step * tokens_per_step,
+        "tokens": step * tokens_per_step,  # processed: real + padding
+        **stream.counts(step),  # tokens_real, tokens_padded, correct_step_tokens, epochs
+        "token_budget": cfg.token_budget,
+        "doc_mask": cfg.doc_mask,
         "final_loss": last_loss,
         "seconds_this_process": round(elapsed, 2),
         "tokens_per_s_this_process": round(done_here * tokens_per_step / max(elapsed, 1e-9), 1),
@@ -232,6 +248,30 @@ def train(
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def planned_steps(cfg: TrainConfig, stream: BlockStream) -> int:
+    """Steps of the run: ``max_steps``, or the steps that hold the ``tokens`` budget."""
+    if cfg.max_steps or cfg.token_budget == "padded":
+        return cfg.steps()
+    if not cfg.tokens:
+        raise ValueError("set tokens or max_steps")
+    return stream.steps_for_tokens(cfg.tokens)
+
+
+def _as_stored(
+    cfg: TrainConfig, meta: dict[str, Any], old: dict[str, Any], log: Callable[[str], None]
+) -> tuple[TrainConfig, dict[str, Any]]:
+    """Resuming a run made before a setting existed: it keeps the behaviour it was made
+    with, and its ``config.json`` (without the setting) stays as it is."""
+    missing = [k for k in LEGACY_SETTINGS if k not in old.get("train", {})]
+    if not missing:
+        return cfg, meta
+    kept = {k: LEGACY_SETTINGS[k] for k in missing}
+    log(f"run made before {missing}: continues with {kept}")
+    cfg = dataclasses.replace(cfg, **kept)
+    train_dict = {k: v for k, v in cfg.to_dict().items() if k not in missing}
+    return cfg, {**meta, "train": train_dict}
 
 
 def _checkpoint(model: GPT, opt: torch.optim.Optimizer, step: int, path: Path) -> None:

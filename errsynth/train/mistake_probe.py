@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from errsynth.train.config import MistakeLogConfig, TrainConfig
-from errsynth.train.data import BlockStream, encode_sample, load_samples
+from errsynth.train.data import BlockStream, encode_sample, input_documents, load_samples
 from errsynth.train.loop import load_run
 from errsynth.train.mistake_log import MistakeLogger
 
@@ -31,7 +31,7 @@ def log_trained_model(
     placement of ``igsm_retry`` wants). ``train_step`` is the run's final step.
     """
     model, tok, meta = load_run(run)
-    tc = TrainConfig.from_dict(meta["train"])
+    tc = TrainConfig.from_stored(meta["train"])
     samples = load_samples(data or meta["data"])
     encoded = [encode_sample(tok, s, tc.loss_on, tc.mask) for s in samples]
     stream = BlockStream(encoded, tc.model.block_size, tc.batch_size, tc.seed + 1, tok.eos_id)
@@ -40,7 +40,8 @@ def log_trained_model(
     with torch.no_grad():
         for b in range(batches):
             batch = stream.batch(b)
-            logits = model(torch.from_numpy(batch["ids"][:, :-1]).long())
+            doc = torch.from_numpy(input_documents(batch["sample"])) if tc.doc_mask else None
+            logits = model(torch.from_numpy(batch["ids"][:, :-1]).long(), doc=doc)
             logger.record(step, logits, batch)
     logger.close()
     return Path(out)

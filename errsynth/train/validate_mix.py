@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import multiprocessing
 import shlex
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ TRAIN_COLUMNS = [
     "prompt",
     "completion",
     "mask_spans",
+    "errors",  # where each attempt and its marker are (correct-step token counts)
     "answer",
     "n_errors",
 ]
@@ -148,6 +151,27 @@ def build_arm_data(
     return train_file
 
 
+def build_all_data(
+    spec: dict[str, Any],
+    arms: dict[str, dict[str, Any]],
+    out: Path,
+    width: int,
+    log: Callable[[str], None],
+) -> dict[str, Path]:
+    """Every arm's training data; with ``width`` > 1 the arms not built yet are built in
+    that many processes at once (each arm's pipeline is one process; the output of an arm
+    does not depend on which process made it)."""
+    pending = [n for n in arms if not (out / "data" / n / "train.parquet").exists()]
+    if width > 1 and len(pending) > 1:
+        log(f"data: building {len(pending)} arms, {min(width, len(pending))} at a time")
+        ctx = multiprocessing.get_context("spawn")  # no state inherited from this process
+        with ProcessPoolExecutor(min(width, len(pending)), mp_context=ctx) as pool:
+            futures = [pool.submit(build_arm_data, spec, n, arms[n], out, print) for n in pending]
+            for f in futures:
+                f.result()  # a failed arm raises here with its own error
+    return {name: build_arm_data(spec, name, arm, out, log) for name, arm in arms.items()}
+
+
 def build_test(spec: dict[str, Any], out: Path, train_files: list[Path]) -> Path:
     """The held-out set: generated or read, minus problems that occur in training."""
     path = out / "test.parquet"
@@ -235,7 +259,8 @@ def validate_mix(
     out.mkdir(parents=True, exist_ok=True)
     (out / "spec.json").write_text(json.dumps(spec, indent=2) + "\n")
     arms: dict[str, dict[str, Any]] = {k: (v or {}) for k, v in spec["arms"].items()}
-    files = {name: build_arm_data(spec, name, arm, out, log) for name, arm in arms.items()}
+    width = parallel if parallel is not None else int(spec.get("parallel", 1))
+    files = build_all_data(spec, arms, out, width, log)
     test = build_test(spec, out, list(files.values()))
     by_op = ""
     if "op" in pq.read_schema(test).names:
@@ -261,7 +286,6 @@ def validate_mix(
                 job["probe"] = probe
             (run / "job.json").write_text(json.dumps(job, indent=2) + "\n")
             jobs.append((name, seed, run))
-    width = parallel if parallel is not None else int(spec.get("parallel", 1))
     _run_jobs(jobs, width, nice, log)
     command = " ".join(
         ["errsynth validate-mix", shlex.quote(str(recipe)), "-o", shlex.quote(str(out)),
@@ -416,9 +440,7 @@ def aggregate(
         "name": spec.get("name"),
         "seeds": spec["seeds"],
         "train": spec["train"],
-        "tokens_per_arm": TrainConfig.from_dict(spec["train"]).steps()
-        * spec["train"].get("batch_size", 32)
-        * spec["train"].get("model", {}).get("block_size", 256),
+        "tokens_per_arm": _budget_tokens(TrainConfig.from_dict(spec["train"])),
         "majority_baseline": baseline,
         "baseline": verdict["baseline"],
         "arms": per_arm,
@@ -431,6 +453,15 @@ def aggregate(
     plot(report, out / "accuracy_by_op.png")
     plot_ci(report, out / "solution_ok_by_op.png")
     return report
+
+
+def _budget_tokens(cfg: TrainConfig) -> int:
+    """The training budget per run: real (non-padding) tokens under ``token_budget: real``
+    with a token budget, else batch x block x steps (each arm's real count is in its
+    summary: ``arms.<arm>.training``)."""
+    if cfg.token_budget == "real" and cfg.tokens and not cfg.max_steps:
+        return int(cfg.tokens)
+    return cfg.steps() * cfg.batch_size * cfg.model.block_size
 
 
 def _pm(m: dict[str, Any], pct: bool = True) -> str:
